@@ -1,0 +1,1 @@
+"""Command-line tools: `jitgraph bench` and `jitgraph cache`."""

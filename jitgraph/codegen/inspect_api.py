@@ -1,0 +1,45 @@
+"""`jitgraph.inspect(sess, fetches, feed_dict)`: what the JIT makes of a step, unrun."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass
+class Inspection:
+    signature: object
+    source: str
+    ops: list
+    cache_key: str | None
+    _stages: list
+
+    @property
+    def llvm(self) -> str:
+        return "\n".join(_dispatch_text(st.compiled, "inspect_llvm") for st in self._stages)
+
+    @property
+    def asm(self) -> str:
+        return "\n".join(_dispatch_text(st.compiled, "inspect_asm") for st in self._stages)
+
+    def __repr__(self):
+        return f"<Inspection {self.signature!r}: {len(self.ops)} ops, key={self.cache_key}>"
+
+
+def _dispatch_text(fn, method) -> str:
+    if fn is None:
+        return ""
+    out = getattr(fn, method)()
+    return "\n".join(out.values()) if isinstance(out, dict) else str(out)
+
+
+def inspect(sess, fetches, feed_dict=None) -> Inspection:
+    """Plans and compiles (if needed) `fetches` for `sess`, and returns what was generated.
+
+    Returns:
+      An object with `.source` (generated Python), `.llvm`, `.asm`, `.ops` (the pruned
+      ops as dicts), `.signature` and `.cache_key`. Nothing is run.
+    """
+    from jitgraph.codegen.compiler import plan_meta, plan_source
+    plan = sess._plan_for(fetches, feed_dict)
+    source = plan_source(plan)
+    key = getattr(plan, "cache_key", None)
+    return Inspection(plan.signature, source, plan_meta(plan)["ops"], key, plan.kernel_stages)

@@ -1,0 +1,112 @@
+"""Reusable compiled helpers that generated code calls (`K.name(...)` in generated source).
+
+Each is compiled once per argument-type signature and cached on disk by Numba,
+so a new graph that uses them pays only for its own glue code (NUMBA-NOTES:
+reused helpers halve compile time against one big function).
+"""
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+_OPTS = dict(cache=True, nogil=True, error_model="numpy",
+             fastmath={"reassoc", "contract", "arcp", "nsz", "afn"})
+
+# Below this many multiply-adds a plain loop beats the BLAS call overhead.
+SMALL_MATMUL = 4096
+
+
+@njit(inline="always", **_OPTS)
+def tanh32(x):
+    # Branch-free rational approximation (max abs error ~4e-7 on float32): unlike a
+    # libm call it lets LLVM vectorize the loop it sits in.
+    x = min(max(x, np.float32(-9.0)), np.float32(9.0))
+    x2 = x * x
+    p = x2 * np.float32(-2.76076847742355e-16) + np.float32(2.00018790482477e-13)
+    p = x2 * p + np.float32(-8.60467152213735e-11)
+    p = x2 * p + np.float32(5.12229709037114e-08)
+    p = x2 * p + np.float32(1.48572235717979e-05)
+    p = x2 * p + np.float32(6.37261928875436e-04)
+    p = x2 * p + np.float32(4.89352455891786e-03)
+    p = x * p
+    q = x2 * np.float32(1.19825839466702e-06) + np.float32(1.18534705686654e-04)
+    q = x2 * q + np.float32(2.26843463243900e-03)
+    q = x2 * q + np.float32(4.89352518554385e-03)
+    return p / q
+
+
+@njit(inline="always", **_OPTS)
+def sigmoid32(x):
+    return np.float32(0.5) * tanh32(np.float32(0.5) * x) + np.float32(0.5)
+
+
+@njit(inline="always", **_OPTS)
+def sigmoid64(x):
+    return 0.5 * np.tanh(0.5 * x) + 0.5
+
+
+@njit(**_OPTS)
+def matmul2d(a, b, ta, tb):
+    """a @ b for 2-D arrays, either side optionally transposed."""
+    n = a.shape[1] if ta else a.shape[0]
+    k = a.shape[0] if ta else a.shape[1]
+    kb = b.shape[1] if tb else b.shape[0]
+    m = b.shape[0] if tb else b.shape[1]
+    if k != kb:
+        raise ValueError("Matrix size-incompatible for MatMul")
+    if n * k * m <= SMALL_MATMUL or a.dtype not in (np.float32, np.float64):
+        out = np.zeros((n, m), a.dtype)
+        for i in range(n):
+            for p in range(k):
+                av = a[p, i] if ta else a[i, p]
+                for j in range(m):
+                    out[i, j] += av * (b[j, p] if tb else b[p, j])
+        return out
+    aa = np.ascontiguousarray(a.T) if ta else np.ascontiguousarray(a)
+    bb = np.ascontiguousarray(b.T) if tb else np.ascontiguousarray(b)
+    return np.dot(aa, bb)
+
+
+@njit(**_OPTS)
+def matmul3d(a, b, ta, tb):
+    """Batched a @ b over the leading dim (both operands rank 3, same batch)."""
+    if a.shape[0] != b.shape[0] and a.shape[0] != 1 and b.shape[0] != 1:
+        raise ValueError("Batch dimensions of MatMul operands are incompatible")
+    nb = max(a.shape[0], b.shape[0])
+    first = matmul2d(a[0], b[0], ta, tb)
+    out = np.empty((nb, first.shape[0], first.shape[1]), first.dtype)
+    for i in range(nb):
+        out[i] = matmul2d(a[min(i, a.shape[0] - 1)], b[min(i, b.shape[0] - 1)], ta, tb)
+    return out
+
+
+@njit(**_OPTS)
+def check_bcast(a, b):
+    """Raises unless dims `a` and `b` broadcast; returns the broadcast dim."""
+    if a == b or b == 1:
+        return a
+    if a == 1:
+        return b
+    raise ValueError("Incompatible shapes for broadcasting")
+
+
+@njit(**_OPTS)
+def counter_uniform(key, counter, n, out):
+    """Counter-based uniform [0,1) floats: the same stream as runtime.rng (numpy)."""
+    for i in range(n):
+        out[i] = _u01(_mix(key, counter, i))
+
+
+@njit(inline="always", **_OPTS)
+def _mix(key, counter, i):
+    # splitmix64 over (key, counter, index): stateless, so runs and engines agree.
+    z = np.uint64(key) ^ (np.uint64(counter) * np.uint64(0x9E3779B97F4A7C15))
+    z = z + np.uint64(i) * np.uint64(0xBF58476D1CE4E5B9) + np.uint64(0x94D049BB133111EB)
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return z ^ (z >> np.uint64(31))
+
+
+@njit(inline="always", **_OPTS)
+def _u01(z):
+    return np.float64(z >> np.uint64(11)) * (1.0 / 9007199254740992.0)

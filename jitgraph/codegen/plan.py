@@ -1,0 +1,371 @@
+"""From (fetches, feeds) to a Plan: prune, refine shapes, classify, fuse, schedule, stage.
+
+A Plan is engine-neutral: the JIT compiles its kernel stages, the numpy
+interpreter runs the same stages op by op. Host ops (strings, iterators,
+summaries, anything without a compiled form) run in Python between kernel stages.
+"""
+from __future__ import annotations
+
+import heapq
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from jitgraph.framework import dtypes, errors
+from jitgraph.framework.graph import Operation, Tensor
+from jitgraph.framework.tensor_shape import TensorShape
+from jitgraph.ops import registry
+from jitgraph.ops.constant import constant_value
+
+# Ops that write a variable's buffer in place: (input 0 is the variable).
+STORE_OPS = frozenset({"Assign", "AssignAdd", "AssignSub"})
+# Ops whose output may be the same memory as their first input.
+ALIASING_OPS = frozenset({"VariableV2", "Identity", "Reshape", "ExpandDims", "Squeeze",
+                          "StopGradient", "PlaceholderWithDefault", "Snapshot"}) | STORE_OPS
+
+
+@dataclass
+class Stage:
+    kind: str                          # "kernel" or "host"
+    ops: list                          # execution order
+    groups: list = field(default_factory=list)   # kernel: fused groups (lists of ops)
+    units: list = field(default_factory=list)    # kernel: schedule of ops / groups
+    inputs: list = field(default_factory=list)   # tensors read from earlier stages / feeds
+    outputs: list = field(default_factory=list)  # tensors later stages or fetches need
+    variables: list = field(default_factory=list)  # VariableV2 ops it touches
+    consts: list = field(default_factory=list)   # array Const tensors passed as arguments
+    rng_ops: list = field(default_factory=list)  # stateful random ops it runs
+    compiled: object = None            # set by the JIT
+    source: str = ""
+
+
+@dataclass
+class Plan:
+    graph: object
+    signature: object
+    feeds: list                        # fed tensors, signature order
+    fetches: list                      # flat fetch list: Tensor or None (for ops)
+    ops: list                          # pruned ops (not the fed ones), topological
+    shapes: dict                       # Tensor -> refined static shape (tuple or None)
+    stages: list
+    read_vars: list                    # VariableV2 ops whose value is read
+    written_vars: list                 # VariableV2 ops assigned
+    alias_fetches: list                # indices of fetches that may share a buffer
+    consts: dict                       # Tensor -> np.ndarray for every Const in the plan
+
+    @property
+    def kernel_stages(self):
+        return [s for s in self.stages if s.kind == "kernel"]
+
+
+def _producers(op: Operation):
+    for t in op.inputs:
+        yield t.op
+    yield from op.control_inputs
+
+
+def prune(fetch_tensors, targets, fed: set) -> list:
+    """Ops needed for the fetches and targets, walking back to fed tensors, topologically."""
+    needed: dict[Operation, None] = {}
+    order: list[Operation] = []
+    stack = []
+    for t in fetch_tensors:
+        if t not in fed:
+            stack.append((t.op, False))
+    for op in targets:
+        stack.append((op, False))
+    # Iterative post-order DFS: graphs can be deeper than the recursion limit.
+    while stack:
+        op, expanded = stack.pop()
+        if expanded:
+            if op not in needed:
+                needed[op] = None
+                order.append(op)
+            continue
+        if op in needed:
+            continue
+        stack.append((op, True))
+        for t in reversed(op.inputs):
+            if t not in fed and t.op not in needed:
+                stack.append((t.op, False))
+        for c in reversed(op.control_inputs):
+            if c not in needed:
+                stack.append((c, False))
+    return order
+
+
+def refine_shapes(ops, feeds_rank: dict) -> dict:
+    """Static shapes again, now that fed ranks are known."""
+    shapes: dict[Tensor, tuple | None] = {}
+    for t, rank in feeds_rank.items():
+        static = t.shape
+        if static.ndims == rank:
+            shapes[t] = static.as_tuple()
+        else:
+            shapes[t] = (None,) * rank
+
+    def shape_of(t):
+        return shapes[t] if t in shapes else t.shape.as_tuple()
+
+    for op in ops:
+        if all(t in shapes for t in op.outputs):
+            continue
+        d = registry.get(op.type)
+        ctx = registry.ShapeCtx([shape_of(t) for t in op.inputs], [t.dtype for t in op.inputs],
+                                op.attrs, [constant_value(t) for t in op.inputs],
+                                [t.dtype for t in op.outputs])
+        try:
+            out = d.shape(ctx)
+        except Exception:  # shape rules may be stricter than runtime; keep build-time shapes
+            out = [t.shape.as_tuple() for t in op.outputs]
+        for t, s in zip(op.outputs, out):
+            if t in shapes:
+                continue
+            merged = TensorShape(s)
+            try:
+                merged = merged.merge_with(t.shape)
+            except ValueError:
+                pass
+            shapes[t] = merged.as_tuple()
+    return shapes
+
+
+def classify(op: Operation, shapes: dict) -> str:
+    """'const', 'var', 'noop', 'ew', 'emit' or 'host' for one op."""
+    t = op.type
+    if t == "Const":
+        return "const"
+    if t == "VariableV2":
+        return "var"
+    if t == "NoOp":
+        return "noop"
+    d = registry.get(t)
+    if d.host or (d.ew is None and d.emit is None):
+        return "host"
+    for x in list(op.inputs) + list(op.outputs):
+        if x.dtype == dtypes.string or shapes.get(x, x.shape.as_tuple()) is None:
+            return "host"
+    if t in STORE_OPS:
+        var = op.inputs[0].op
+        if var.type != "VariableV2" or not TensorShape(shapes.get(op.inputs[0])).is_fully_defined():
+            return "host"
+    return "ew" if d.ew is not None else "emit"
+
+
+def _rank(t, shapes):
+    s = shapes[t]
+    return None if s is None else len(s)
+
+
+def _same_space(a, b) -> bool:
+    """Two static shapes that surely describe one loop space."""
+    if a is None or b is None or len(a) != len(b):
+        return False
+    return all(x == y for x, y in zip(a, b))
+
+
+def fuse(ops, kinds: dict, shapes: dict, must_materialize: set) -> list:
+    """Fusion of the elementwise ops of one stage into groups that share one loop space.
+
+    Every producer -> consumer edge between elementwise ops whose static output
+    shapes match merges their groups (union-find), unless the merge would
+    create a cycle through an op outside the group (e.g. a matmul that reads
+    one member and feeds another). Rank-0 ops stay alone: they are plain
+    scalar statements.
+    """
+    pos = {op: i for i, op in enumerate(ops)}
+    group_of: dict[Operation, int] = {}
+    members: dict[int, list] = {}
+    for op in ops:
+        if kinds[op] == "ew" and _rank(op.outputs[0], shapes) not in (None, 0):
+            group_of[op] = len(members)
+            members[len(members)] = [op]
+
+    def unit(op):
+        return ("g", group_of[op]) if op in group_of else ("o", op)
+
+    def unit_members(u):
+        return members[u[1]] if u[0] == "g" else [u[1]]
+
+    def creates_cycle(a, b):
+        inside = set(members[a]) | set(members[b])
+        start = [p for m in inside for p in _producers(m) if p in pos and p not in inside]
+        seen = set()
+        stack = [unit(p) for p in start]
+        while stack:
+            u = stack.pop()
+            if u in seen:
+                continue
+            seen.add(u)
+            if u in (("g", a), ("g", b)):
+                return True
+            for m in unit_members(u):
+                for p in _producers(m):
+                    if p in pos and unit(p) != u:
+                        stack.append(unit(p))
+        return False
+
+    for op in ops:
+        if op not in group_of:
+            continue
+        for t in op.inputs:
+            p = t.op
+            if p not in group_of or group_of[p] == group_of[op]:
+                continue
+            if not _same_space(shapes[p.outputs[0]], shapes[op.outputs[0]]):
+                continue
+            a, b = group_of[p], group_of[op]
+            if creates_cycle(a, b):
+                continue
+            for m in members[b]:
+                group_of[m] = a
+            members[a].extend(members.pop(b))
+    return [sorted(ms, key=pos.__getitem__) for _, ms in sorted(members.items())]
+
+
+def schedule(ops, groups, kinds) -> list:
+    """Orders units (ops or groups) topologically; variable writes as late as possible,
+    so a read in the same run sees the value from before the update (as in TF)."""
+    group_of = {op: i for i, g in enumerate(groups) for op in g}
+    units = []
+    unit_of = {}
+    for op in ops:
+        if kinds[op] in ("const", "var", "noop") and op not in group_of:
+            continue
+        if op in group_of:
+            key = ("g", group_of[op])
+            if key not in unit_of:
+                unit_of[key] = len(units)
+                units.append(("group", groups[group_of[op]]))
+            unit_of[op] = unit_of[key]
+        else:
+            unit_of[op] = len(units)
+            units.append(("op", [op]))
+    preds = [set() for _ in units]
+    for i, (_, members) in enumerate(units):
+        for m in members:
+            for p in _producers(m):
+                j = unit_of.get(p)
+                if j is not None and j != i:
+                    preds[i].add(j)
+    succs = [[] for _ in units]
+    for i, ps in enumerate(preds):
+        for j in ps:
+            succs[j].append(i)
+    indeg = [len(p) for p in preds]
+    writes = [any(m.type in STORE_OPS for m in ms) for _, ms in units]
+    heap = [(writes[i], i) for i in range(len(units)) if indeg[i] == 0]
+    heapq.heapify(heap)
+    order = []
+    while heap:
+        _, i = heapq.heappop(heap)
+        order.append(units[i])
+        for j in succs[i]:
+            indeg[j] -= 1
+            if indeg[j] == 0:
+                heapq.heappush(heap, (writes[j], j))
+    if len(order) != len(units):
+        raise errors.InternalError(None, None, "jitgraph: cycle while scheduling fused groups")
+    return order
+
+
+def build_plan(graph, signature, feeds: list, feed_ranks: list, fetches: list, targets: list,
+               compile_kernels: bool = True) -> Plan:
+    fed = set(feeds)
+    fetch_tensors = [f for f in fetches if f is not None]
+    ops = prune(fetch_tensors, targets, fed)
+    shapes = refine_shapes(ops, dict(zip(feeds, feed_ranks)))
+    for t in fed:
+        shapes.setdefault(t, t.shape.as_tuple())
+    for op in ops:
+        if op.type == "Placeholder":
+            registry.get("Placeholder").numpy(registry.KernelCtx(op))  # raises: not fed
+    kinds = {op: classify(op, shapes) for op in ops}
+    if not compile_kernels:
+        kinds = {op: ("host" if k in ("ew", "emit") else k) for op, k in kinds.items()}
+
+    # Host depth: how many host ops lie upstream; kernel stage k runs before host stage k.
+    depth: dict[Operation, int] = {}
+    for op in ops:
+        d = 0
+        for p in _producers(op):
+            if p in depth:
+                d = max(d, depth[p] + (1 if kinds[p] == "host" else 0))
+        depth[op] = d
+
+    # Writable copies: Numba types read-only arrays differently, and kernels never write them.
+    consts = {op.outputs[0]: np.array(op.attrs["value"]) for op in ops if kinds[op] == "const"}
+    fetch_set = set(fetch_tensors)
+    consumers: dict[Tensor, list] = {}
+    for op in ops:
+        for t in op.inputs:
+            consumers.setdefault(t, []).append(op)
+
+    max_depth = max(depth.values(), default=0)
+    stages = []
+    for level in range(max_depth + 1):
+        kops = [op for op in ops if depth[op] == level and kinds[op] in ("ew", "emit")]
+        hops = [op for op in ops if depth[op] == level and kinds[op] == "host"]
+        if kops:
+            stages.append(_kernel_stage(kops, kinds, shapes, fetch_set, consumers))
+        if hops:
+            stages.append(Stage("host", hops))
+    _wire_stages(stages, ops, kinds, fetch_set, feeds)
+
+    read_vars, written_vars = [], []
+    for op in ops:
+        if op.type != "VariableV2":
+            continue
+        users = consumers.get(op.outputs[0], [])
+        if op.outputs[0] in fetch_set or any(
+                not (u.type == "Assign" and u.inputs[0] is op.outputs[0]) for u in users):
+            read_vars.append(op)
+        if any(u.type in STORE_OPS and u.inputs[0] is op.outputs[0] for u in users):
+            written_vars.append(op)
+
+    alias = [i for i, f in enumerate(fetches)
+             if f is not None and (f.op.type in ALIASING_OPS or f in fed)]
+    return Plan(graph, signature, list(feeds), list(fetches), ops, shapes, stages,
+                read_vars, written_vars, alias, consts)
+
+
+def _kernel_stage(kops, kinds, shapes, fetch_set, consumers) -> Stage:
+    groups = fuse(kops, kinds, shapes, fetch_set)
+    units = schedule(kops, groups, kinds)
+    order = [op for _, ms in units for op in ms]
+    return Stage("kernel", order, groups=groups, units=units)
+
+
+def _wire_stages(stages, ops, kinds, fetch_set, feeds):
+    """Inputs/outputs of each stage: what crosses a stage boundary."""
+    stage_of = {}
+    for i, st in enumerate(stages):
+        for op in st.ops:
+            stage_of[op] = i
+    for i, st in enumerate(stages):
+        ins, vars_, consts, seen = [], [], [], set()
+        for op in st.ops:
+            for t in op.inputs:
+                if t in seen:
+                    continue
+                seen.add(t)
+                k = kinds.get(t.op)
+                if t in feeds or t.op not in stage_of and k not in ("const", "var"):
+                    if t.op not in stage_of or t in feeds:
+                        ins.append(t)
+                elif k == "var" and t not in feeds:
+                    vars_.append(t.op)
+                elif k == "const" and t not in feeds:
+                    consts.append(t)
+                elif stage_of.get(t.op) != i:
+                    ins.append(t)
+        st.inputs, st.variables, st.consts = ins, vars_, consts
+        st.rng_ops = [op for op in st.ops if registry.get(op.type).extra.get("rng")]
+    for i, st in enumerate(stages):
+        outs = []
+        for op in st.ops:
+            for t in op.outputs:
+                later = any(t in s.inputs for s in stages[i + 1:])
+                if t in fetch_set or later:
+                    outs.append(t)
+        st.outputs = outs

@@ -1,0 +1,75 @@
+"""The op functions `import jitgraph as tf` exposes at top level (`tf.add`, `tf.reshape`, ...)."""
+from __future__ import annotations
+
+import contextlib
+
+from jitgraph.framework.graph import GraphKeys, get_default_graph
+from jitgraph.ops.array_ops import (expand_dims, fill, group, identity, no_op, ones, ones_like,
+                                    rank, reshape, shape, size, squeeze, stack, stop_gradient,
+                                    unstack, zeros, zeros_like)
+from jitgraph.ops.array_ops import tuple_ as tuple  # noqa: A001
+from jitgraph.ops.constant import (constant, convert_to_tensor, placeholder,
+                                   placeholder_with_default)
+from jitgraph.ops.linalg_ops import matmul
+from jitgraph.ops.math_ops import (abs, add, add_n, cast, ceil, cos, div, divide,  # noqa: A004
+                                   equal, exp, expm1, floor, floordiv, floormod, greater,
+                                   greater_equal, is_finite, is_inf, is_nan, less, less_equal,
+                                   log, log1p, logical_and, logical_not, logical_or,
+                                   logical_xor, maximum, minimum, multiply, negative,
+                                   not_equal, pow, real_div, reciprocal, round, rsqrt,
+                                   saturate_cast, scalar_mul, sigmoid, sign, sin, sqrt, square,
+                                   squared_difference, subtract, tan, tanh, to_float, to_int32,
+                                   to_int64, truediv, where)
+from jitgraph.ops.reduction_ops import (reduce_all, reduce_any, reduce_logsumexp, reduce_max,
+                                        reduce_mean, reduce_min, reduce_prod, reduce_sum)
+
+mod = floormod
+neg = negative
+realdiv = real_div
+sub = subtract
+mul = multiply
+truncatediv = floordiv
+where_v2 = where
+
+
+@contextlib.contextmanager
+def name_scope(name, default_name=None, values=None):
+    """`tf.name_scope(name, default_name=None, values=None)`: yields the scope string."""
+    n = name if name is not None else default_name
+    g = get_default_graph()
+    if values:
+        for v in values:
+            if hasattr(v, "graph"):
+                g = v.graph
+                break
+    with g.as_default(), g.name_scope(n) as scope:
+        yield scope
+
+
+def control_dependencies(control_inputs):
+    return get_default_graph().control_dependencies(control_inputs)
+
+
+def add_to_collection(name, value):
+    get_default_graph().add_to_collection(name, value)
+
+
+def add_to_collections(names, value):
+    get_default_graph().add_to_collections(names, value)
+
+
+def get_collection(key, scope=None):
+    return get_default_graph().get_collection(key, scope)
+
+
+def get_collection_ref(key):
+    return get_default_graph().get_collection_ref(key)
+
+
+def set_random_seed(seed):
+    """Sets the graph-level seed: random ops without their own seed become deterministic."""
+    get_default_graph().seed = seed
+
+
+__all__ = [n for n in dir() if not n.startswith("_") and n not in ("annotations", "contextlib")]
+__all__ += ["GraphKeys"]

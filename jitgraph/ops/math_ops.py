@@ -1,0 +1,347 @@
+"""Elementwise math, comparisons, logic, casts: ops that fusion inlines into one loop.
+
+Each entry's ``ew`` is a scalar expression over its inputs ``{0}``, ``{1}``;
+``{dt}`` is the output's numpy scalar type. Names like ``K.sigmoid`` refer to
+scalar helpers in `jitgraph.codegen.kernels`.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from jitgraph.framework import dtypes
+from jitgraph.framework.graph import get_default_graph
+from jitgraph.ops.constant import constant, convert_n, convert_to_tensor
+from jitgraph.ops.registry import broadcast_shape, make_tensor, register, same_shape
+
+
+def _np_out(fn):
+    """Wraps a numpy ufunc so the result keeps the op's output dtype and 0-d shape."""
+    def kernel(k, *xs):
+        with np.errstate(all="ignore"):
+            r = fn(*xs)
+        return np.asarray(r, dtype=k.op.outputs[0].dtype.as_numpy_dtype)
+    return kernel
+
+
+# -- unary ---------------------------------------------------------------------------
+def _unary(op_type, fn, ew, grad=None):
+    register(op_type, shape=same_shape, numpy=_np_out(fn), ew=ew, grad=grad)
+
+    def build(x, name=None):
+        x = convert_to_tensor(x)
+        return make_tensor(op_type, [x], x.dtype, name=name or op_type)
+    build.__name__ = op_type.lower()
+    return build
+
+
+def _sigmoid_np(x):
+    return 0.5 * np.tanh(0.5 * x) + 0.5  # no overflow warnings for large |x|
+
+
+def _tanh_ew(dt):
+    return "K.tanh32({0})" if dt == "float32" else "np.tanh({0})"
+
+
+def _sigmoid_ew(dt):
+    return "K.sigmoid32({0})" if dt == "float32" else "K.sigmoid64({0})"
+
+
+negative = _unary("Neg", np.negative, "-{0}", lambda op, dy: [-dy])
+abs = _unary("Abs", np.abs, "abs({0})", lambda op, dy: [dy * sign(op.inputs[0])])  # noqa: A001
+sign = _unary("Sign", np.sign, "np.sign({0})", lambda op, dy: [zeros_like_fn(op.inputs[0])])
+exp = _unary("Exp", np.exp, "np.exp({0})", lambda op, dy: [dy * op.outputs[0]])
+expm1 = _unary("Expm1", np.expm1, "np.expm1({0})", lambda op, dy: [dy * (op.outputs[0] + 1)])
+log = _unary("Log", np.log, "np.log({0})", lambda op, dy: [dy * reciprocal(op.inputs[0])])
+log1p = _unary("Log1p", np.log1p, "np.log1p({0})",
+               lambda op, dy: [dy * reciprocal(op.inputs[0] + 1)])
+sqrt = _unary("Sqrt", np.sqrt, "np.sqrt({0})",
+              lambda op, dy: [_binary_raw("SqrtGrad", op.outputs[0], dy)])
+rsqrt = _unary("Rsqrt", lambda x: 1 / np.sqrt(x), "({dt}(1) / np.sqrt({0}))",
+               lambda op, dy: [_binary_raw("RsqrtGrad", op.outputs[0], dy)])
+square = _unary("Square", np.square, "({0} * {0})", lambda op, dy: [dy * (op.inputs[0] * 2)])
+reciprocal = _unary("Reciprocal", lambda x: 1 / x, "({dt}(1) / {0})",
+                    lambda op, dy: [_binary_raw("ReciprocalGrad", op.outputs[0], dy)])
+sin = _unary("Sin", np.sin, "np.sin({0})", lambda op, dy: [dy * cos(op.inputs[0])])
+cos = _unary("Cos", np.cos, "np.cos({0})", lambda op, dy: [-dy * sin(op.inputs[0])])
+tan = _unary("Tan", np.tan, "np.tan({0})",
+             lambda op, dy: [dy * reciprocal(square(cos(op.inputs[0])))])
+tanh = _unary("Tanh", np.tanh, _tanh_ew,
+              lambda op, dy: [_binary_raw("TanhGrad", op.outputs[0], dy)])
+sigmoid = _unary("Sigmoid", _sigmoid_np, _sigmoid_ew,
+                 lambda op, dy: [_binary_raw("SigmoidGrad", op.outputs[0], dy)])
+round = _unary("Round", np.rint, "np.rint({0})", lambda op, dy: [None])  # noqa: A001
+floor = _unary("Floor", np.floor, "np.floor({0})", lambda op, dy: [None])
+ceil = _unary("Ceil", np.ceil, "np.ceil({0})", lambda op, dy: [None])
+logical_not = _unary("LogicalNot", np.logical_not, "(not {0})")
+is_nan = _unary("IsNan", np.isnan, "np.isnan({0})")
+is_inf = _unary("IsInf", np.isinf, "np.isinf({0})")
+is_finite = _unary("IsFinite", np.isfinite, "np.isfinite({0})")
+
+def _fix_bool_out(build, op_type):
+    """Predicates share the unary shape rule but produce bool."""
+    def b(x, name=None):
+        x = convert_to_tensor(x)
+        return make_tensor(op_type, [x], dtypes.bool, name=name or op_type)
+    b.__name__ = build.__name__
+    return b
+
+
+is_nan = _fix_bool_out(is_nan, "IsNan")
+is_inf = _fix_bool_out(is_inf, "IsInf")
+is_finite = _fix_bool_out(is_finite, "IsFinite")
+
+
+# -- binary ----------------------------------------------------------------------------
+def _binary_raw(op_type, x, y, name=None, out_dtype=None):
+    x, y = convert_n([x, y])
+    if x.dtype != y.dtype:
+        raise TypeError(f"Input 'y' of '{op_type}' Op has type {y.dtype.name} that does not "
+                        f"match type {x.dtype.name} of argument 'x'.")
+    return make_tensor(op_type, [x, y], out_dtype or x.dtype, name=name or op_type)
+
+
+def _binary(op_type, fn, ew, grad=None, bool_out=False):
+    register(op_type, shape=broadcast_shape, numpy=_np_out(fn), ew=ew, grad=grad)
+
+    def build(x, y, name=None):
+        return _binary_raw(op_type, x, y, name, dtypes.bool if bool_out else None)
+    build.__name__ = op_type.lower()
+    return build
+
+
+def _bcast_grads(op, gx, gy):
+    """Sums each gradient over the dims its input was broadcast along."""
+    from jitgraph.ops.reduction_ops import sum_to_shape_of
+    x, y = op.inputs
+    return [None if gx is None else sum_to_shape_of(gx, x),
+            None if gy is None else sum_to_shape_of(gy, y)]
+
+
+def _floordiv_np(x, y):
+    if np.issubdtype(np.asarray(x).dtype, np.integer):
+        return np.floor_divide(x, np.where(y == 0, 1, y))
+    return np.floor_divide(x, y)
+
+
+def _floormod_np(x, y):
+    if np.issubdtype(np.asarray(x).dtype, np.integer):
+        return np.mod(x, np.where(y == 0, 1, y))
+    return np.mod(x, y)
+
+
+def _div_ew(dt):
+    return "({0} // {1})" if dt.startswith(("int", "uint")) else "({0} / {1})"
+
+
+add = _binary("Add", np.add, "({0} + {1})",
+              lambda op, dy: _bcast_grads(op, dy, dy))
+subtract = _binary("Sub", np.subtract, "({0} - {1})",
+                   lambda op, dy: _bcast_grads(op, dy, -dy))
+multiply = _binary("Mul", np.multiply, "({0} * {1})",
+                   lambda op, dy: _bcast_grads(op, dy * op.inputs[1], op.inputs[0] * dy))
+real_div = _binary("RealDiv", np.true_divide, "({0} / {1})",
+                   lambda op, dy: _bcast_grads(
+                       op, dy / op.inputs[1],
+                       -dy * op.inputs[0] / square(op.inputs[1])))
+floordiv = _binary("FloorDiv", _floordiv_np, "({0} // {1})",
+                   lambda op, dy: [None, None])
+floormod = _binary("FloorMod", _floormod_np, "({0} % {1})",
+                   lambda op, dy: _bcast_grads(
+                       op, dy, -dy * floor(op.inputs[0] / op.inputs[1])))
+pow = _binary("Pow", np.power, "({0} ** {1})",  # noqa: A001
+              lambda op, dy: _pow_grad(op, dy))
+maximum = _binary("Maximum", np.maximum, "max({0}, {1})",
+                  lambda op, dy: _minmax_grad(op, dy, greater_equal))
+minimum = _binary("Minimum", np.minimum, "min({0}, {1})",
+                  lambda op, dy: _minmax_grad(op, dy, less_equal))
+squared_difference = _binary("SquaredDifference", lambda x, y: np.square(x - y),
+                             "(({0} - {1}) * ({0} - {1}))",
+                             lambda op, dy: _sqdiff_grad(op, dy))
+less = _binary("Less", np.less, "({0} < {1})", bool_out=True)
+less_equal = _binary("LessEqual", np.less_equal, "({0} <= {1})", bool_out=True)
+greater = _binary("Greater", np.greater, "({0} > {1})", bool_out=True)
+greater_equal = _binary("GreaterEqual", np.greater_equal, "({0} >= {1})", bool_out=True)
+equal = _binary("Equal", np.equal, "({0} == {1})", bool_out=True)
+not_equal = _binary("NotEqual", np.not_equal, "({0} != {1})", bool_out=True)
+logical_and = _binary("LogicalAnd", np.logical_and, "({0} and {1})")
+logical_or = _binary("LogicalOr", np.logical_or, "({0} or {1})")
+logical_xor = _binary("LogicalXor", np.logical_xor, "({0} != {1})")
+
+# Fused backward helpers: TF's own *Grad ops, so the backward pass fuses too.
+register("TanhGrad", shape=broadcast_shape, numpy=_np_out(lambda y, dy: dy * (1 - y * y)),
+         ew="({1} * ({dt}(1) - {0} * {0}))")
+register("SigmoidGrad", shape=broadcast_shape,
+         numpy=_np_out(lambda y, dy: dy * y * (1 - y)), ew="({1} * {0} * ({dt}(1) - {0}))")
+register("SqrtGrad", shape=broadcast_shape, numpy=_np_out(lambda y, dy: dy * 0.5 / y),
+         ew="({1} * {dt}(0.5) / {0})")
+register("RsqrtGrad", shape=broadcast_shape,
+         numpy=_np_out(lambda y, dy: dy * -0.5 * y * y * y),
+         ew="({1} * {dt}(-0.5) * {0} * {0} * {0})")
+register("ReciprocalGrad", shape=broadcast_shape, numpy=_np_out(lambda y, dy: -dy * y * y),
+         ew="(-{1} * {0} * {0})")
+
+
+def _pow_grad(op, dy):
+    x, y = op.inputs
+    z = op.outputs[0]
+    gx = dy * y * pow(x, y - constant(1, dtype=y.dtype))
+    safe_log = where(greater(x, zeros_like_fn(x)), log(where(greater(x, zeros_like_fn(x)), x,
+                                                             ones_like_fn(x))), zeros_like_fn(x))
+    gy = dy * z * safe_log
+    return _bcast_grads(op, gx, gy)
+
+
+def _minmax_grad(op, dy, cmp):
+    x, y = op.inputs
+    mask = cmp(x, y)
+    zeros = zeros_like_fn(dy)
+    return _bcast_grads(op, where(mask, dy, zeros), where(mask, zeros, dy))
+
+
+def _sqdiff_grad(op, dy):
+    x, y = op.inputs
+    g = dy * 2 * (x - y)
+    return _bcast_grads(op, g, -g)
+
+
+def divide(x, y, name=None):
+    """`x / y` with Python 3 semantics: integers are cast to floats first (tf.divide)."""
+    return truediv(x, y, name=name or "truediv")
+
+
+_TRUEDIV_INT = {dtypes.int8: dtypes.float32, dtypes.uint8: dtypes.float32,
+                dtypes.int16: dtypes.float32, dtypes.int32: dtypes.float64,
+                dtypes.int64: dtypes.float64}
+
+
+def truediv(x, y, name=None):
+    x, y = convert_n([x, y])
+    if x.dtype != y.dtype:
+        raise TypeError(f"x and y must have the same dtype, got {x.dtype!r} != {y.dtype!r}")
+    if x.dtype in _TRUEDIV_INT:
+        with get_default_graph().name_scope(name or "truediv") as scope:
+            ft = _TRUEDIV_INT[x.dtype]
+            return real_div(cast(x, ft), cast(y, ft), name=scope.rstrip("/") + "_div")
+    return real_div(x, y, name=name or "truediv")
+
+
+def div(x, y, name=None):
+    """TF 1.x `tf.div`: floor division for integers, true division for floats."""
+    x, y = convert_n([x, y])
+    if x.dtype.is_integer:
+        return floordiv(x, y, name=name or "div")
+    return real_div(x, y, name=name or "div")
+
+
+# -- where / select ----------------------------------------------------------------
+def _select_shape(s):
+    from jitgraph.ops.registry import broadcast_shapes
+    return [broadcast_shapes(*s.shapes)]
+
+
+def _select_grad(op, dy):
+    from jitgraph.ops.reduction_ops import sum_to_shape_of
+    c, x, y = op.inputs
+    zeros = zeros_like_fn(dy)
+    return [None, sum_to_shape_of(where(c, dy, zeros), x),
+            sum_to_shape_of(where(c, zeros, dy), y)]
+
+
+register("SelectV2", shape=_select_shape, numpy=lambda k, c, x, y: np.where(c, x, y),
+         ew="({1} if {0} else {2})", grad=_select_grad)
+
+
+def where(condition, x=None, y=None, name=None):
+    """`tf.where`: elementwise select (with broadcasting), or indices of true elements."""
+    condition = convert_to_tensor(condition)
+    if x is None and y is None:
+        from jitgraph.ops.array_ops import where_indices
+        return where_indices(condition, name=name)
+    if x is None or y is None:
+        raise ValueError("x and y must both be non-None or both be None.")
+    x, y = convert_n([x, y])
+    if x.dtype != y.dtype:
+        raise TypeError(f"Input 'e' of 'Select' Op has type {y.dtype.name} that does not "
+                        f"match type {x.dtype.name} of argument 't'.")
+    return make_tensor("SelectV2", [condition, x, y], x.dtype, name=name or "Select")
+
+
+# -- cast ----------------------------------------------------------------------------
+def _cast_ew(dt):
+    return "({0} != 0)" if dt == "bool" else "{dt}({0})"
+
+
+def _cast_grad(op, dy):
+    src = op.inputs[0].dtype
+    if src.is_floating and op.outputs[0].dtype.is_floating:
+        return [cast(dy, src)]
+    return [None]
+
+
+register("Cast", shape=same_shape,
+         numpy=lambda k, x: np.asarray(x).astype(k.attrs["DstT"].as_numpy_dtype),
+         ew=_cast_ew, grad=_cast_grad)
+
+
+def cast(x, dtype, name=None):
+    """Casts `x` to `dtype` (floats to ints truncate toward zero, as in TF)."""
+    x = convert_to_tensor(x)
+    dtype = dtypes.as_dtype(dtype)
+    if x.dtype == dtype:
+        return x
+    return make_tensor("Cast", [x], dtype, {"SrcT": x.dtype, "DstT": dtype},
+                       name=name or "Cast")
+
+
+def to_float(x, name="ToFloat"):
+    return cast(x, dtypes.float32, name=name)
+
+
+def to_int32(x, name="ToInt32"):
+    return cast(x, dtypes.int32, name=name)
+
+
+def to_int64(x, name="ToInt64"):
+    return cast(x, dtypes.int64, name=name)
+
+
+def saturate_cast(value, dtype, name=None):
+    return cast(value, dtype, name=name)
+
+
+# -- small composites ----------------------------------------------------------------
+def zeros_like_fn(x):
+    from jitgraph.ops.array_ops import zeros_like
+    return zeros_like(x)
+
+
+def ones_like_fn(x):
+    from jitgraph.ops.array_ops import ones_like
+    return ones_like(x)
+
+
+def add_n(inputs, name=None):
+    """Sums a list of tensors of the same shape and dtype."""
+    inputs = convert_n(list(inputs))
+    if not inputs:
+        raise ValueError("inputs must be a list of at least one Tensor with the same dtype "
+                         "and shape")
+    if len(inputs) == 1:
+        return inputs[0] if name is None else identity_fn(inputs[0], name)
+    out = inputs[0]
+    for t in inputs[1:]:
+        out = add(out, t, name="AddN" if name is None else name)
+    return out
+
+
+def identity_fn(x, name=None):
+    from jitgraph.ops.array_ops import identity
+    return identity(x, name=name)
+
+
+def scalar_mul(scalar, x, name=None):
+    return multiply(scalar, x, name=name)
+
+
+def sigmoid_fn(x, name=None):
+    return sigmoid(x, name=name)

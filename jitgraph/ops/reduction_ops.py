@@ -1,0 +1,342 @@
+"""Reductions (`reduce_sum/mean/max/min/prod/any/all`) and the broadcast-gradient sum.
+
+Emitted as loop nests over the input: kept dims outside and a scalar
+accumulator inside when the last dim is reduced; otherwise accumulation into
+the output row, so the inner loop stays contiguous and vectorizes.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from jitgraph.framework import dtypes
+from jitgraph.ops.constant import constant_value, convert_to_tensor
+from jitgraph.ops.registry import make_tensor, register
+
+# op type -> (numpy reducer, accumulator init, combine template)
+_REDUCERS = {
+    "Sum": (np.sum, "0", "{a} + {x}"),
+    "Mean": (np.mean, "0", "{a} + {x}"),
+    "Prod": (np.prod, "1", "{a} * {x}"),
+    "Max": (np.max, "-inf", "max({a}, {x})"),
+    "Min": (np.min, "inf", "min({a}, {x})"),
+    "All": (np.all, "True", "{a} and {x}"),
+    "Any": (np.any, "False", "{a} or {x}"),
+}
+
+
+def _norm_axes(axis, rank):
+    if axis is None:
+        return tuple(range(rank))
+    axes = np.atleast_1d(np.asarray(axis)).astype(int).tolist()
+    out = []
+    for a in axes:
+        if not -rank <= a < max(rank, 1):
+            raise ValueError(f"Invalid reduction dimension {a} for input with {rank} "
+                             "dimensions.")
+        out.append(a % rank if rank else 0)
+    return tuple(sorted(set(out)))
+
+
+def _reduce_shape(s):
+    x = s.shapes[0]
+    if x is None:
+        return [None]
+    axes = _norm_axes(s.attrs["axis"], len(x))
+    if s.attrs["keepdims"]:
+        return [tuple(1 if i in axes else d for i, d in enumerate(x))]
+    return [tuple(d for i, d in enumerate(x) if i not in axes)]
+
+
+def _reduce_np(op_type):
+    fn = _REDUCERS[op_type][0]
+
+    def kernel(k, x):
+        axes = _norm_axes(k.attrs["axis"], np.ndim(x))
+        with np.errstate(all="ignore"):
+            r = fn(x, axis=axes, keepdims=k.attrs["keepdims"])
+        return np.asarray(r, dtype=k.op.outputs[0].dtype.as_numpy_dtype)
+    return kernel
+
+
+def _init_literal(init, dt_name):
+    if init in ("True", "False"):
+        return init
+    if init in ("inf", "-inf"):
+        if dt_name.startswith(("int", "uint")):
+            info = np.iinfo(np.dtype(dt_name))
+            return f"np.{dt_name}({info.max if init == 'inf' else info.min})"
+        return f"np.{dt_name}({'-' if init[0] == '-' else ''}np.inf)"
+    return f"np.{dt_name}({init})"
+
+
+def _reduce_emit(op_type):
+    init, combine = _REDUCERS[op_type][1], _REDUCERS[op_type][2]
+
+    def emit(g):
+        x = g.i(0)
+        r = g.rank(0)
+        axes = _norm_axes(g.attrs["axis"], r)
+        kept = [i for i in range(r) if i not in axes]
+        dt_name = g.op.outputs[0].dtype.name
+        odt = g.odt()
+        acc_init = _init_literal(init, dt_name)
+        dims = [f"{x}.shape[{i}]" for i in range(r)]
+        idx = ", ".join(f"i{i}" for i in range(r))
+        if r == 0:
+            val = g.s(0)
+        elif not kept:
+            acc = g.tmp("acc")
+            g.line(f"{acc} = {acc_init}", tag=True)
+            for i in range(r):
+                g.line("    " * i + f"for i{i} in range({dims[i]}):")
+            g.line("    " * r + f"{acc} = " + combine.format(a=acc, x=f"{x}[{idx}]"))
+            val = acc
+        elif r - 1 in axes:
+            # Last dim reduced: kept dims outside, a scalar accumulator inside.
+            out = g.tmp("red")
+            shape = "(" + "".join(dims[i] + ", " for i in kept) + ")"
+            g.line(f"{out} = np.empty({shape}, {odt})", tag=True)
+            depth = 0
+            for i in kept:
+                g.line("    " * depth + f"for i{i} in range({dims[i]}):")
+                depth += 1
+            acc = g.tmp("acc")
+            g.line("    " * depth + f"{acc} = {acc_init}")
+            for i in axes:
+                g.line("    " * depth + f"for i{i} in range({dims[i]}):")
+                depth += 1
+            g.line("    " * depth + f"{acc} = " + combine.format(a=acc, x=f"{x}[{idx}]"))
+            depth = len(kept)
+            kidx = ", ".join(f"i{i}" for i in kept)
+            g.line("    " * depth + f"{out}[{kidx}] = {acc}")
+            val = out
+        else:
+            # Last dim kept: accumulate whole rows so the inner loop is contiguous.
+            out = g.tmp("red")
+            shape = "(" + "".join(dims[i] + ", " for i in kept) + ")"
+            g.line(f"{out} = np.full({shape}, {acc_init}, {odt})", tag=True)
+            kidx = ", ".join(f"i{i}" for i in kept)
+            for depth, i in enumerate(range(r)):
+                g.line("    " * depth + f"for i{i} in range({dims[i]}):")
+            g.line("    " * r + f"{out}[{kidx}] = " + combine.format(a=f"{out}[{kidx}]",
+                                                                   x=f"{x}[{idx}]"))
+            val = out
+        if op_type == "Mean" and r > 0:
+            count = " * ".join(dims[i] for i in axes) or "1"
+            if kept:
+                g.line(f"{val} /= {odt}({count})")
+            else:
+                val = f"{val} / {odt}({count})"
+        oshape = g.oshape()
+        if g.attrs["keepdims"] and len(oshape) > 0:
+            kdims = "(" + "".join(("1" if i in axes else dims[i]) + ", " for i in range(r)) + ")"
+            src = val if kept else f"np.full((), {val}, {odt})"
+            g.out(f"{src}.reshape({kdims})")
+        elif g.attrs["keepdims"]:
+            g.out(val)
+        else:
+            g.out(val if kept else f"{odt}({val})")
+    return emit
+
+
+def _sum_grad(op, dy):
+    from jitgraph.ops.array_ops import broadcast_to_like, reshape
+    x = op.inputs[0]
+    if op.attrs["keepdims"]:
+        return [broadcast_to_like(dy, x)]
+    return [broadcast_to_like(reshape(dy, _kept_shape_tensor(op)), x)]
+
+
+def _kept_shape_tensor(op):
+    """The reduction's output shape with reduced dims as 1 (for broadcasting back)."""
+    from jitgraph.ops.array_ops import shape as shape_op
+    from jitgraph.ops.array_ops import where_axes_one
+    x = op.inputs[0]
+    rank = x.shape.ndims
+    axes = _norm_axes(op.attrs["axis"], rank)
+    if x.shape.is_fully_defined():
+        dims = [1 if i in axes else d for i, d in enumerate(x.shape.as_list())]
+        return np.array(dims, dtype=np.int32)
+    return where_axes_one(shape_op(x), axes)
+
+
+def _mean_grad(op, dy):
+    from jitgraph.ops.array_ops import size
+    from jitgraph.ops.math_ops import cast
+    g = _sum_grad(op, dy)[0]
+    x, y = op.inputs[0], op.outputs[0]
+    n = cast(size(x), dy.dtype) / cast(size(y), dy.dtype) if not (
+        x.shape.is_fully_defined() and y.shape.is_fully_defined()) else \
+        np.asarray(x.shape.num_elements() / max(y.shape.num_elements(), 1),
+                   dtype=dy.dtype.as_numpy_dtype)
+    return [g / n]
+
+
+def _minmax_grad(op, dy):
+    """Splits the gradient equally among tied extrema, as TF does."""
+    from jitgraph.ops.array_ops import broadcast_to_like, reshape
+    from jitgraph.ops.math_ops import cast, equal
+    x, y = op.inputs[0], op.outputs[0]
+    if not op.attrs["keepdims"]:
+        kept = _kept_shape_tensor(op)
+        y = reshape(y, kept)
+        dy = reshape(dy, kept)
+    mask = cast(equal(x, broadcast_to_like(y, x)), dy.dtype)
+    count = reduce_sum(mask, axis=op.attrs["axis"], keepdims=True)
+    return [broadcast_to_like(dy, x) * mask / count]
+
+
+def _prod_grad(op, dy):
+    # Exact for zeros: the product of all other elements, via exclusive cumprods.
+    from jitgraph.ops.array_ops import broadcast_to_like, reshape
+    x = op.inputs[0]
+    if not op.attrs["keepdims"]:
+        dy = reshape(dy, _kept_shape_tensor(op))
+    others = make_tensor("ProdOthers", [x], x.dtype, {"axis": op.attrs["axis"]})
+    return [broadcast_to_like(dy, x) * others]
+
+
+def _prod_others_np(k, x):
+    axes = _norm_axes(k.attrs["axis"], x.ndim)
+    moved = np.moveaxis(x, axes, list(range(x.ndim - len(axes), x.ndim)))
+    flat = moved.reshape(moved.shape[:x.ndim - len(axes)] + (-1,))
+    n = flat.shape[-1]
+    out = np.empty_like(flat)
+    for j in range(n):
+        out[..., j] = np.prod(np.delete(flat, j, axis=-1), axis=-1)
+    out = out.reshape(moved.shape)
+    return np.moveaxis(out, list(range(x.ndim - len(axes), x.ndim)), axes)
+
+
+register("ProdOthers", shape=lambda s: [s.shapes[0]], numpy=_prod_others_np)
+
+_GRADS = {"Sum": _sum_grad, "Mean": _mean_grad, "Max": _minmax_grad, "Min": _minmax_grad,
+          "Prod": _prod_grad}
+for _t in _REDUCERS:
+    register(_t, shape=_reduce_shape, numpy=_reduce_np(_t), emit=_reduce_emit(_t),
+             grad=_GRADS.get(_t))
+
+
+def _resolve_axis(axis, reduction_indices, name_for_error="axis"):
+    if reduction_indices is not None:
+        if axis is not None:
+            raise ValueError(f"Cannot specify both '{name_for_error}' and 'reduction_indices'.")
+        axis = reduction_indices
+    if axis is None:
+        return None
+    if hasattr(axis, "op"):
+        v = constant_value(axis)
+        if v is None:
+            raise TypeError("jitgraph needs reduction axes known when the graph is built; "
+                            f"got the computed tensor {axis.name}")
+        axis = v
+    a = np.asarray(axis)
+    return int(a) if a.ndim == 0 else tuple(int(i) for i in a.ravel())
+
+
+def _make_reduce(op_type, default_name, bool_only=False):
+    def reduce(input_tensor, axis=None, keepdims=None, name=None, reduction_indices=None,
+               keep_dims=None):
+        x = convert_to_tensor(input_tensor)
+        if bool_only and x.dtype != dtypes.bool:
+            raise TypeError(f"Value passed to parameter 'input' has DataType {x.dtype.name} not "
+                            "in list of allowed values: bool")
+        if keep_dims is not None:
+            keepdims = keep_dims
+        ax = _resolve_axis(axis, reduction_indices)
+        if ax is not None and x.shape.ndims is not None:
+            _norm_axes(ax, x.shape.ndims)  # validates
+        return make_tensor(op_type, [x], x.dtype,
+                           {"axis": ax, "keepdims": bool(keepdims)}, name=name or default_name)
+    reduce.__name__ = default_name
+    return reduce
+
+
+reduce_sum = _make_reduce("Sum", "Sum")
+reduce_mean = _make_reduce("Mean", "Mean")
+reduce_max = _make_reduce("Max", "Max")
+reduce_min = _make_reduce("Min", "Min")
+reduce_prod = _make_reduce("Prod", "Prod")
+reduce_all = _make_reduce("All", "All", bool_only=True)
+reduce_any = _make_reduce("Any", "Any", bool_only=True)
+
+
+def reduce_logsumexp(input_tensor, axis=None, keepdims=False, name=None,
+                     reduction_indices=None, keep_dims=None):
+    from jitgraph.ops import math_ops
+    from jitgraph.ops.array_ops import stop_gradient
+    if keep_dims is not None:
+        keepdims = keep_dims
+    ax = _resolve_axis(axis, reduction_indices)
+    x = convert_to_tensor(input_tensor)
+    m = stop_gradient(reduce_max(x, axis=ax, keepdims=True))
+    s = math_ops.log(reduce_sum(math_ops.exp(x - m), axis=ax, keepdims=True)) + m
+    if not keepdims:
+        from jitgraph.ops.array_ops import squeeze
+        s = squeeze(s, axis=list(_norm_axes(ax, x.shape.ndims))) if x.shape.ndims else s
+    return s
+
+
+# -- sum a broadcast gradient back to an input's shape ----------------------------
+def sum_to_shape_of(g, x):
+    """Sums `g` over the dims along which `x` was broadcast to `g`'s shape."""
+    gs, xs = g.shape, x.shape
+    if gs.is_fully_defined() and xs.is_fully_defined() and gs.as_list() == xs.as_list():
+        return g
+    if gs.ndims is not None and xs.ndims is not None and gs.ndims == xs.ndims and all(
+            b is not None and (b > 1 or a == b) for a, b in zip(gs.as_tuple(), xs.as_tuple())):
+        return g  # every dim of x is > 1 or equal: nothing was broadcast
+    return make_tensor("SumToShape", [g, x], g.dtype, name="SumToShape")
+
+
+def _sum_to_np(k, g, x):
+    xs = np.shape(x)
+    lead = g.ndim - len(xs)
+    axes = tuple(range(lead)) + tuple(i + lead for i, d in enumerate(xs)
+                                      if d == 1 and g.shape[i + lead] != 1)
+    r = np.sum(g, axis=axes, keepdims=True) if axes else g
+    return np.asarray(r.reshape(xs), dtype=g.dtype)
+
+
+def _sum_to_emit(g):
+    gr, xr = g.rank(0), g.rank(1)
+    src, like = g.i(0), g.i(1)
+    odt = g.odt()
+    if xr == 0:
+        acc = g.tmp("acc")
+        g.line(f"{acc} = {odt}(0)", tag=True)
+        if gr == 0:
+            g.out(src)
+            return
+        idx = ", ".join(f"i{i}" for i in range(gr))
+        for i in range(gr):
+            g.line("    " * i + f"for i{i} in range({src}.shape[{i}]):")
+        g.line("    " * gr + f"{acc} += {src}[{idx}]")
+        g.out(acc)
+        return
+    out = g.tmp("red")
+    lead = gr - xr
+    if gr == xr:
+        # Nothing was broadcast when the shapes agree at run time: pass the gradient on.
+        g.line(f"if {src}.shape == {like}.shape:", tag=True)
+        g.line(f"    {out} = {src}")
+        g.line("else:")
+        g.em.indent += 1
+    g.line(f"{out} = np.zeros({like}.shape, {odt})", tag=True)
+    ms = []
+    for j in range(xr):
+        m = g.tmp("m")
+        g.line(f"{m} = 0 if {like}.shape[{j}] == 1 else 1")
+        ms.append(m)
+    idx = ", ".join(f"i{i}" for i in range(gr))
+    oidx = ", ".join(f"i{j + lead} * {ms[j]}" for j in range(xr))
+    for i in range(gr):
+        g.line("    " * i + f"for i{i} in range({src}.shape[{i}]):")
+    g.line("    " * gr + f"{out}[{oidx}] += {src}[{idx}]")
+    if gr == xr:
+        g.em.indent -= 1
+    g.out(out)
+
+
+register("SumToShape", shape=lambda s: [s.shapes[1]], numpy=_sum_to_np, emit=_sum_to_emit,
+         grad=lambda op, dy: [None, None])

@@ -1,0 +1,65 @@
+"""Variable ops: `VariableV2` (a buffer owned by the Session) and in-place assignment.
+
+The code generator treats Assign/AssignAdd/AssignSub as elementwise stores:
+fused into the loop that computes their value, writing the variable's buffer
+directly (an optimizer update is one loop per parameter, no temporaries).
+"""
+from __future__ import annotations
+
+from jitgraph.framework.tensor_shape import TensorShape
+from jitgraph.ops.registry import make_tensor, register
+
+
+def _var_np(k):
+    return k.state.read_var(k.op)
+
+
+register("VariableV2", shape=lambda s: [TensorShape(s.attrs["shape"]).as_tuple()],
+         numpy=_var_np, stateful=True)
+
+
+def _assign_shape(s):
+    if s.attrs.get("validate_shape", True):
+        return [TensorShape(s.shapes[0]).merge_with(TensorShape(s.shapes[1])).as_tuple()]
+    return [s.shapes[1]]
+
+
+def _no_kernel(k, *args):  # the interpreter stores through RunState (see interpreter._store)
+    raise AssertionError("store ops are executed by the interpreter's _store")
+
+
+register("Assign", shape=_assign_shape, numpy=_no_kernel, ew="{1}", stateful=True)
+register("AssignAdd", shape=_assign_shape, numpy=_no_kernel, ew="({0} + {1})", stateful=True)
+register("AssignSub", shape=_assign_shape, numpy=_no_kernel, ew="({0} - {1})", stateful=True)
+
+
+def variable_op(shape, dtype, name="Variable", container="", shared_name=""):
+    """The raw VariableV2 op's output: a reference to the session-owned buffer."""
+    return make_tensor("VariableV2", [], dtype, {"shape": TensorShape(shape), "dtype": dtype,
+                                                 "container": container,
+                                                 "shared_name": shared_name}, name=name)
+
+
+def assign(ref, value, validate_shape=True, use_locking=None, name=None):
+    from jitgraph.ops.constant import convert_to_tensor
+    value = convert_to_tensor(value, dtype=ref.dtype)
+    if validate_shape and not ref.shape.is_compatible_with(value.shape):
+        raise ValueError(f"Dimensions must be equal, but are {ref.shape} and {value.shape} for "
+                         f"'Assign' with input shapes: {ref.shape}, {value.shape}.")
+    return make_tensor("Assign", [ref, value], ref.dtype,
+                       {"validate_shape": validate_shape, "use_locking": bool(use_locking)},
+                       name=name or "Assign")
+
+
+def assign_add(ref, value, use_locking=None, name=None):
+    from jitgraph.ops.constant import convert_to_tensor
+    value = convert_to_tensor(value, dtype=ref.dtype)
+    return make_tensor("AssignAdd", [ref, value], ref.dtype,
+                       {"use_locking": bool(use_locking)}, name=name or "AssignAdd")
+
+
+def assign_sub(ref, value, use_locking=None, name=None):
+    from jitgraph.ops.constant import convert_to_tensor
+    value = convert_to_tensor(value, dtype=ref.dtype)
+    return make_tensor("AssignSub", [ref, value], ref.dtype,
+                       {"use_locking": bool(use_locking)}, name=name or "AssignSub")

@@ -1,0 +1,61 @@
+"""The numpy reference interpreter: runs any stage op by op with each op's numpy kernel.
+
+It runs the same Plans as the JIT (JITGRAPH_DISABLE_JIT=1 uses it for kernel
+stages too); host stages always run here.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from jitgraph.codegen.plan import STORE_OPS
+from jitgraph.ops import registry
+
+
+def run_ops(ops, env: dict, plan, state):
+    for op in ops:
+        d = registry.get(op.type)
+        args = [value_of(t, env, plan, state, op) for t in op.inputs]
+        k = registry.KernelCtx(op, state)
+        if op.type in STORE_OPS and op.inputs[0].op.type == "VariableV2":
+            out = _store(op, args, state)
+        else:
+            out = d.numpy(k, *args)
+        if len(op.outputs) == 1:
+            env[op.outputs[0]] = _as_out(out, op.outputs[0])
+        elif op.outputs:
+            for t, v in zip(op.outputs, out):
+                env[t] = _as_out(v, t)
+
+
+def value_of(t, env, plan, state, consumer=None):
+    if t in env:
+        return env[t]
+    op = t.op
+    if op.type == "Const":
+        return op.attrs["value"]
+    if op.type == "VariableV2":
+        if consumer is not None and consumer.type == "Assign" and consumer.inputs[0] is t:
+            return state.vars.get(op)
+        return state.read_var(op)
+    raise KeyError(f"jitgraph: no value for {t.name} in this run")
+
+
+def _store(op, args, state):
+    var = op.inputs[0].op
+    _, value = args
+    if op.type == "Assign":
+        return state.assign(var, value, op.attrs.get("validate_shape", True))
+    buf = state.read_var(var)
+    if op.type == "AssignAdd":
+        buf += value
+    else:
+        buf -= value
+    return buf
+
+
+def _as_out(v, t):
+    if t.dtype.name == "string":
+        return np.asarray(v, dtype=object)
+    if isinstance(v, np.ndarray) and v.dtype == t.dtype.as_numpy_dtype:
+        return v
+    return np.asarray(v, dtype=t.dtype.as_numpy_dtype)
