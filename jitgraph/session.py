@@ -39,16 +39,43 @@ class RunMetadata(ConfigProto):
 
 
 class _Runner:
-    """A Plan bound to a Session: converts feeds, runs stages, packs flat results."""
+    """A Plan bound to a Session: converts feeds, runs stages, packs flat results.
 
-    __slots__ = ("plan", "state", "jit", "feed_np", "fetch_conv", "single")
+    A plan that is one compiled stage (the common training step) gets a small
+    generated Python function that calls the kernel directly: per-run work is
+    then a handful of attribute reads, not a walk over the plan.
+    """
 
     def __init__(self, plan, state, jit):
         self.plan, self.state, self.jit = plan, state, jit
-        self.feed_np = [t.dtype.as_numpy_dtype for t in plan.feeds]
         self.fetch_conv = [None if f is None else f.dtype.as_numpy_dtype for f in plan.fetches]
+        self._fast = None
+        self._fast_version = -1
+        stages = plan.stages
+        if jit and len(stages) == 1 and stages[0].kind == "kernel" and not stages[0].rng_ops:
+            self._fast_src, self._fast_env = _fast_runner_source(plan, stages[0])
 
     def run(self, feed_values):
+        state = self.state
+        if self._fast is not None and self._fast_version == state.version:
+            return self._fast(feed_values)
+        out = self._run_general(feed_values)
+        if self.jit and hasattr(self, "_fast_src"):
+            self._bind_fast()
+        return out
+
+    def _bind_fast(self):
+        """(Re)binds the fast path to the current variable buffers."""
+        env = dict(self._fast_env)
+        env["vb"] = [self.state.vars[v] for v in self.plan.stages[0].variables]
+        env["fn"] = self.plan.stages[0].compiled
+        env["np"] = np
+        ns = {}
+        exec(self._fast_src, env, ns)  # noqa: S102 - our own generated runner, see above
+        self._fast = ns["fast_run"]
+        self._fast_version = self.state.version
+
+    def _run_general(self, feed_values):
         plan, state = self.plan, self.state
         state.check_initialized(plan.read_vars)
         env = dict(zip(plan.feeds, feed_values))
@@ -61,25 +88,22 @@ class _Runner:
                 interpreter.run_ops(st.ops, env, plan, state)
             else:
                 self._call(st, env)
-        for v in plan.written_vars:
-            state.initialized.add(v)
+        state.mark_initialized(plan.written_vars)
         out = []
         for f in plan.fetches:
             if f is None:
                 out.append(None)
                 continue
-            v = env[f] if f in env else interpreter.value_of(f, env, plan, state)
-            out.append(v)
+            out.append(env[f] if f in env else interpreter.value_of(f, env, plan, state))
         for i in plan.alias_fetches:
             out[i] = np.array(out[i], copy=True)
         for i, f in enumerate(plan.fetches):
             v = out[i]
-            if f is not None and f.dtype.name != "string":
-                if not isinstance(v, np.ndarray):
-                    out[i] = self.fetch_conv[i](v)
-                elif v.ndim == 0:
-                    out[i] = v[()]
-            elif f is not None and isinstance(v, np.ndarray) and v.ndim == 0:
+            if f is None:
+                continue
+            if not isinstance(v, np.ndarray):
+                out[i] = self.fetch_conv[i](v) if f.dtype.name != "string" else v
+            elif v.ndim == 0:
                 out[i] = v[()]
         return out
 
@@ -99,16 +123,71 @@ class _Runner:
                 args.append(self.plan.consts[c])
         if st.rng_ops:
             args.append(np.stack([state.rng_slot(op) for op in st.rng_ops]))
-        try:
-            res = st.compiled(*args)
-        except (ValueError, ZeroDivisionError, IndexError) as e:
-            raise errors.InvalidArgumentError(None, None, f"{e} (in a compiled stage of "
-                                              f"{self.plan.signature!r})") from e
+        res = _call_compiled(st.compiled, args, self.plan)
         if st.rng_ops:
             for op in st.rng_ops:
                 state.rng_slot(op)[1] += 1
         for t, v in zip(st.outputs, res):
             env[t] = v if isinstance(v, np.ndarray) else np.asarray(v, t.dtype.as_numpy_dtype)
+
+
+def _call_compiled(fn, args, plan):
+    try:
+        return fn(*args)
+    except (ValueError, ZeroDivisionError, IndexError) as e:
+        raise errors.InvalidArgumentError(
+            None, None, f"{e} (in a compiled stage of {plan.signature!r})") from e
+
+
+def _fast_runner_source(plan, st):
+    """Source of `fast_run(fv)` for a one-stage plan; fv are converted feeds in plan order."""
+    env = {"InvalidArgumentError": errors.InvalidArgumentError, "sig": plan.signature}
+    feed_pos = {t: i for i, t in enumerate(plan.feeds)}
+    args = []
+    for t in st.inputs:
+        args.append(f"fv[{feed_pos[t]}]")
+    for i in range(len(st.variables)):
+        args.append(f"vb[{i}]")
+    for i, c in enumerate(st.consts):
+        if plan.shapes[c] != () or c.dtype.name == "string":
+            env[f"c{i}"] = plan.consts[c]
+            args.append(f"c{i}")
+    out_pos = {t: i for i, t in enumerate(st.outputs)}
+    var_pos = {v.outputs[0]: i for i, v in enumerate(st.variables)}
+    outs = []
+    for i, f in enumerate(plan.fetches):
+        if f is None:
+            outs.append("None")
+            continue
+        npt = f"t{i}"
+        env[npt] = f.dtype.as_numpy_dtype
+        rank0 = plan.shapes.get(f) == ()
+        copy = i in plan.alias_fetches
+        if f in out_pos:
+            e = f"r[{out_pos[f]}]"
+        elif f in feed_pos:
+            e = f"fv[{feed_pos[f]}]"
+        elif f in var_pos:
+            e = f"vb[{var_pos[f]}]"
+        else:
+            env[f"k{i}"] = plan.consts[f]
+            e = f"k{i}"
+            copy = True
+        if rank0:
+            e = f"{npt}({e}[()] if type({e}) is np.ndarray else {e})"
+        elif copy:
+            e = f"{e}.copy()"
+        outs.append(e)
+    call = f"fn({', '.join(args)})"
+    src = (
+        "def fast_run(fv):\n"
+        "    try:\n"
+        f"        r = {call}\n"
+        "    except (ValueError, ZeroDivisionError, IndexError) as e:\n"
+        "        raise InvalidArgumentError(None, None, f'{e} (in a compiled stage of {sig!r})')"
+        " from e\n"
+        f"    return [{', '.join(outs)}]\n")
+    return src, env
 
 
 class BaseSession:
@@ -119,6 +198,7 @@ class BaseSession:
         self._closed = False
         self._state = RunState(self._graph)
         self._runners: dict = {}
+        self._feed_convs: dict = {}
         self._lock = threading.RLock()
         self._default_ctx = []
         self.jit = config.jit_enabled()
@@ -185,19 +265,41 @@ class BaseSession:
         """
         if self._closed:
             raise RuntimeError("Attempted to use a closed Session.")
-        if fetches is None:
-            raise TypeError("Fetch argument None has invalid type <class 'NoneType'>")
-        flat = nest.flatten(fetches)
-        elems = [self._fetch_element(f) for f in flat]
-        feeds, values = self._convert_feeds(feed_dict)
-        key = (tuple(e._id for e in elems),
-               tuple((t._id, v.ndim) for t, v in zip(feeds, values)))
+        kind = type(fetches)
+        flat = False  # a plain list/tuple of tensors and ops: no nest work on the way back
+        if kind is Tensor or kind is Operation:
+            elems, nested = (fetches,), False
+        elif (kind is tuple or kind is list) and all(
+                type(f) is Tensor or type(f) is Operation for f in fetches):
+            elems, nested, flat = fetches, True, True
+        else:
+            if fetches is None:
+                raise TypeError("Fetch argument None has invalid type <class 'NoneType'>")
+            nested = nest.is_nested(fetches)
+            elems = nest.flatten(fetches)
+        fkey = tuple([id(e) for e in elems])
+        if feed_dict:
+            values, kk = [], []
+            convs = self._feed_convs
+            for k, v in feed_dict.items():
+                conv = convs.get(k) if type(k) is Tensor else None
+                if conv is None:
+                    conv = self._feed_converter(k)
+                a = conv(v)
+                values.append(a)
+                kk.append(id(conv))
+                kk.append(a.ndim)
+            key = (fkey, tuple(kk))
+        else:
+            values, key = (), (fkey, ())
         runner = self._runners.get(key)
         if runner is None:
-            runner = self._make_runner(key, elems, feeds, values)
+            runner = self._make_runner(key, fetches, elems, feed_dict, values)
         results = runner.run(values)
-        if not nest.is_nested(fetches):
+        if not nested:
             return results[0]
+        if flat:
+            return results if kind is list else tuple(results)
         return nest.pack_sequence_as(fetches, results)
 
     def _fetch_element(self, f):
@@ -221,16 +323,6 @@ class BaseSession:
                              f"({e})") from None
         return el
 
-    def _convert_feeds(self, feed_dict):
-        if not feed_dict:
-            return (), ()
-        items = []
-        for k, v in feed_dict.items():
-            t = self._feed_tensor(k)
-            items.append((t, _convert_feed(t, v)))
-        items.sort(key=lambda kv: kv[0]._id)
-        return tuple(t for t, _ in items), tuple(v for _, v in items)
-
     def _feed_tensor(self, k):
         if isinstance(k, Tensor):
             if k.graph is not self._graph:
@@ -245,18 +337,35 @@ class BaseSession:
                             f"{type(k).__name__} into a Tensor.") from None
         return t
 
-    def _make_runner(self, key, elems, feeds, values):
+    def _feed_converter(self, k):
+        """A function converting fed values for key `k`, cached per tensor."""
+        t = self._feed_tensor(k)
+        conv = self._feed_convs.get(t)
+        if conv is None:
+            conv = _make_feed_converter(t)
+            self._feed_convs[t] = conv
+        return conv
+
+    def _make_runner(self, key, fetches, elems, feed_dict, values):
         with self._lock:
             runner = self._runners.get(key)
             if runner is not None:
                 return runner
-            fetches = [e if isinstance(e, Tensor) else None for e in elems]
+            elems = [e if type(e) in (Tensor, Operation) else self._fetch_element(e)
+                     for e in elems]
+            for e in elems:
+                if e.graph is not self._graph:
+                    raise ValueError(f"Fetch argument {e!r} cannot be interpreted as a Tensor. "
+                                     f"(Tensor {e} is not an element of this graph.)")
+            feeds = [self._feed_converter(k).tensor for k in (feed_dict or {})]
+            if len(set(feeds)) != len(feeds):
+                raise ValueError("The same tensor was fed twice (by object and by name).")
+            fetch_list = [e if isinstance(e, Tensor) else None for e in elems]
             targets = [e for e in elems if isinstance(e, Operation)]
-            fetch_names = tuple(e.name for e in elems)
-            sig = Signature(fetch_names, tuple(sorted(
+            sig = Signature(tuple(e.name for e in elems), tuple(sorted(
                 (t.name, t.dtype.name, v.ndim) for t, v in zip(feeds, values))))
-            plan = build_plan(self._graph, sig, list(feeds), [v.ndim for v in values],
-                              fetches, targets)
+            plan = build_plan(self._graph, sig, feeds, [v.ndim for v in values],
+                              fetch_list, targets)
             if self.jit:
                 from jitgraph.codegen.compiler import compile_plan
                 compile_plan(plan)
@@ -266,40 +375,64 @@ class BaseSession:
 
     # -- inspection ------------------------------------------------------------------
     def _plan_for(self, fetches, feed_dict=None):
-        flat = nest.flatten(fetches)
-        elems = [self._fetch_element(f) for f in flat]
-        feeds, values = self._convert_feeds(feed_dict)
-        key = (tuple(e._id for e in elems),
-               tuple((t._id, v.ndim) for t, v in zip(feeds, values)))
-        return self._make_runner(key, elems, feeds, values).plan
+        elems = nest.flatten(fetches)
+        values = [self._feed_converter(k)(v) for k, v in (feed_dict or {}).items()]
+        kk = []
+        for k, a in zip(feed_dict or {}, values):
+            kk += [id(self._feed_converter(k)), a.ndim]
+        key = (tuple(id(self._fetch_element(e)) for e in elems), tuple(kk))
+        runner = self._runners.get(key) or self._make_runner(key, fetches, elems, feed_dict,
+                                                              values)
+        return runner.plan
+
+
+def _make_feed_converter(t: Tensor):
+    npt = t.dtype.as_numpy_dtype
+    dims = t.shape.as_tuple()
+    is_string = t.dtype.name == "string"
+
+    def conv(v):
+        tv = type(v)
+        if (tv is float or tv is int or tv is bool) and not is_string:
+            a = npt(v)
+            if dims is not None and dims != ():
+                _check_feed_shape(t, a, dims)
+            return a
+        if tv is np.ndarray and v.dtype == npt and v.flags.c_contiguous:
+            a = v
+        else:
+            a = _convert_feed(t, v)
+        if dims is not None:
+            _check_feed_shape(t, a, dims)
+        return a
+    conv.tensor = t
+    return conv
+
+
+def _check_feed_shape(t, a, dims):
+    shape = np.shape(a)
+    if len(dims) != len(shape) or any(d is not None and d != s for d, s in zip(dims, shape)):
+        raise ValueError(f"Cannot feed value of shape {shape!r} for Tensor {t.name!r}, "
+                         f"which has shape {_shape_str(dims)!r}")
 
 
 def _convert_feed(t: Tensor, v):
     dt = t.dtype
+    if isinstance(v, Tensor) or hasattr(v, "_as_graph_element"):
+        raise TypeError("The value of a feed cannot be a tf.Tensor object. Acceptable feed "
+                        "values include Python scalars, strings, lists, numpy ndarrays, or "
+                        "TensorHandles.")
     if dt.name == "string":
         from jitgraph.ops.constant import to_numpy
-        arr = to_numpy(v, dt)
-    else:
-        if isinstance(v, np.ndarray) and v.dtype == dt.as_numpy_dtype:
-            arr = v
-        else:
-            try:
-                arr = np.asarray(v, dtype=dt.as_numpy_dtype)
-            except (TypeError, ValueError) as e:
-                raise TypeError(f"Cannot feed value {v!r} to Tensor {t.name!r} of dtype "
-                                f"{dt.name}: {e}") from None
-            if isinstance(v, Tensor) or hasattr(v, "_as_graph_element"):
-                raise TypeError("The value of a feed cannot be a tf.Tensor object. Acceptable "
-                                "feed values include Python scalars, strings, lists, numpy "
-                                "ndarrays, or TensorHandles.")
-    shape = t.shape
-    if shape.ndims is not None:
-        dims = shape.as_tuple()
-        if len(dims) != arr.ndim or any(d is not None and d != s
-                                         for d, s in zip(dims, arr.shape)):
-            raise ValueError(f"Cannot feed value of shape {arr.shape!r} for Tensor "
-                             f"{t.name!r}, which has shape {_shape_str(dims)!r}")
-    return arr
+        return to_numpy(v, dt)
+    try:
+        arr = np.asarray(v, dtype=dt.as_numpy_dtype)
+    except (TypeError, ValueError) as e:
+        raise TypeError(f"Cannot feed value {v!r} to Tensor {t.name!r} of dtype "
+                        f"{dt.name}: {e}") from None
+    if arr.ndim == 0:
+        return arr[()]
+    return arr if arr.flags.c_contiguous else np.ascontiguousarray(arr)
 
 
 def _shape_str(dims):

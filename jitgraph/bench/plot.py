@@ -21,7 +21,8 @@ def plot(result: BenchResult, path: str) -> None:
     try:
         import matplotlib
     except ImportError:
-        raise PlotUnavailable("matplotlib is not installed (pip install 'jitgraph[bench]')") from None
+        raise PlotUnavailable(
+            "matplotlib is not installed (pip install 'jitgraph[bench]')") from None
     matplotlib.use("Agg")  # files only: no display needed, none opened
     import matplotlib.pyplot as plt
 

@@ -24,5 +24,6 @@ def time_process(argv: list[str], env: dict[str, str], timeout: float) -> float:
     elapsed = time.perf_counter() - start
     if done.returncode != 0:
         lines = done.stderr.strip().splitlines()
-        raise ProcessFailed(f"exit code {done.returncode}: {lines[-1] if lines else ''}".rstrip(": "))
+        last = lines[-1] if lines else ""
+        raise ProcessFailed(f"exit code {done.returncode}: {last}".rstrip(": "))
     return elapsed

@@ -16,6 +16,9 @@ class SilentProgress:
     def start(self, total: int) -> None:
         pass
 
+    def set_total(self, total: int) -> None:
+        """Engines that drop out shrink the work left; the bar should still end full."""
+
     def advance(self, label: str) -> None:
         pass
 
@@ -40,6 +43,9 @@ class PlainProgress(SilentProgress):
 
     def start(self, total: int) -> None:
         self.total = max(total, 1)
+
+    def set_total(self, total: int) -> None:
+        self.total = max(total, self.done, 1)
 
     def advance(self, label: str) -> None:
         self.done = min(self.done + 1, self.total)
@@ -79,6 +85,9 @@ class RichProgress(SilentProgress):
     def start(self, total: int) -> None:
         self.bar.start()
         self.task = self.bar.add_task("", total=max(total, 1))
+
+    def set_total(self, total: int) -> None:
+        self.bar.update(self.task, total=max(total, 1))
 
     def advance(self, label: str) -> None:
         self.bar.update(self.task, advance=1, description=label)

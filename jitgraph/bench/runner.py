@@ -8,6 +8,7 @@ all engines alike instead of on whichever ran last.
 from __future__ import annotations
 
 import datetime
+import itertools
 import tempfile
 import time
 
@@ -123,7 +124,7 @@ def _run_processes(workload: Workload, engines: list[Engine], cells: dict[str, C
     module = workload.module
     warm = getattr(module, "CACHE", "empty") == "warm"
     with tempfile.TemporaryDirectory(prefix="jitgraph-bench-") as root:
-        counter = iter(range(10**9))
+        counter = itertools.count()
 
         def cache_dir(engine: Engine) -> str:
             # A warm cache is one directory per engine, reused; an empty one is new each time.
@@ -153,7 +154,8 @@ def _run_processes(workload: Workload, engines: list[Engine], cells: dict[str, C
                     run_once(engine)
         for round_ in range(settings.repeat):
             for engine in _rotated(engines, round_):
-                progress.advance(f"{workload.name} · {engine.name} · {round_ + 1}/{settings.repeat}")
+                progress.advance(
+                    f"{workload.name} · {engine.name} · {round_ + 1}/{settings.repeat}")
                 if cells[engine.name].running:
                     seconds = run_once(engine)
                     if seconds is not None:
@@ -194,10 +196,13 @@ def run(workloads: list[Workload], engines: list[Engine], settings: Settings,
     pool = WorkerPool(settings, statuses, progress)
     live = [e for e in engines if statuses[e.name].status == "ok"]
     progress.start(_total_steps(workloads, len(live), settings))
+    done = 0
     try:
-        for workload in workloads:
+        for i, workload in enumerate(workloads):
             # Engines that failed to start on an earlier workload are not retried.
             live = [e for e in live if statuses[e.name].status == "ok"]
+            progress.set_total(done + _total_steps(workloads[i:], len(live), settings))
+            done += _total_steps([workload], len(live), settings)
             cells = {e.name: Cell(workload.name, e.name, workload.unit) for e in live}
             result.cells.extend(cells.values())
             if workload.kind == "process":

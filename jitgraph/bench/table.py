@@ -17,14 +17,14 @@ def machine_header(result: BenchResult) -> list[str]:
     versions = [f"python {m.get('python')}"]
     versions += [f"{k} {v}" for k, v in m.get("versions", {}).items() if v]
     s = result.settings
-    mode = "quick (smaller sizes, fewer samples: a smoke test, not a comparison)" if s.quick else "full"
+    mode = "quick (a smoke test: smaller sizes, fewer samples)" if s.quick else "full"
     lines = [
         f"jitgraph bench  {result.started}  machine {m.get('fingerprint')}",
         f"cpu:      {m.get('cpu')}, {cores}, {m.get('memory_gib')} GiB, {m.get('os')}",
         f"blas:     {blas_text or 'unknown'}",
         f"versions: {', '.join(versions)}",
-        f"settings: {mode}; {s.repeat} samples after {s.warmup} warm-up, "
-        f">= {format_seconds(s.min_time)} each, engines interleaved",
+        f"settings: {mode}; {s.repeat} samples of >= {format_seconds(s.min_time)} "
+        f"after {s.warmup} warm-up, engines interleaved",
         f"load:     {result.load_before} before, {result.load_after} after "
         f"({result.seconds:.0f} s run)",
     ]
@@ -58,6 +58,8 @@ def render_table(result: BenchResult) -> str:
         for i, cell in enumerate(cells):
             label = f"{w.name} (per {w.unit})" if i == 0 else ""
             rows.append([label, cell.engine] + _row(cell))
+            if cell.error and rows[-1][-1].endswith("…"):
+                notes.append(f"{w.name} on {cell.engine}: {cell.error}")
             for key, value in cell.metrics.items():
                 notes.append(f"{w.name} on {cell.engine}: {key} = {value:.3g}")
     widths = [len(h) for h in head]

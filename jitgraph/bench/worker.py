@@ -120,7 +120,8 @@ class Worker:
         # Grow until one sample lasts min_time; re-measure because the first
         # calls after compile are often slower than the steady state.
         while per_call * number < min_time and number < MAX_NUMBER:
-            number = min(MAX_NUMBER, max(number * 2, math.ceil(1.2 * min_time / max(per_call, 1e-9))))
+            wanted = math.ceil(1.2 * min_time / max(per_call, 1e-9))
+            number = min(MAX_NUMBER, max(number * 2, wanted))
             per_call = _time_calls(step, number)
         for _ in range(warmup):
             _time_calls(step, number)
@@ -144,7 +145,8 @@ class Worker:
         if op == "setup":
             return self.setup(request["name"], request["path"], bool(request.get("quick")))
         if op == "calibrate":
-            return self.calibrate(request["name"], float(request["min_time"]), int(request["warmup"]))
+            return self.calibrate(request["name"], float(request["min_time"]),
+                                  int(request["warmup"]))
         if op == "sample":
             return self.sample(request["name"], int(request["number"]))
         if op == "teardown":

@@ -109,7 +109,11 @@ def main(argv: list[str]) -> int:
     settings = Settings.resolve(quick=args.quick, repeat=args.repeat, warmup=args.warmup,
                                 min_time=args.min_time, timeout=args.timeout)
     engines = [engines_mod.ENGINES[n] for n in dict.fromkeys(names)]
-    result = runner.run(chosen, engines, settings, make_progress(not args.no_progress))
+    try:
+        result = runner.run(chosen, engines, settings, make_progress(not args.no_progress))
+    except KeyboardInterrupt:
+        print("jitgraph bench: interrupted", file=sys.stderr)
+        return 130
     print(render_table(result))
     if args.json:
         from jitgraph.bench.jsonfile import write_json

@@ -146,7 +146,11 @@ class StageEmitter:
             self.expr[out], self.is_array[out] = name, False
             return
         ctx = EmitCtx(self, op)
-        d.emit(ctx)
+        try:
+            d.emit(ctx)
+        except NotCompilable as e:
+            e.op = op
+            raise
         for t in op.outputs:
             if t not in self.expr:
                 raise RuntimeError(f"emitter for {op.type} did not define output {t.name}")

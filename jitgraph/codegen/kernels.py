@@ -46,22 +46,33 @@ def sigmoid64(x):
 
 
 @njit(**_OPTS)
-def matmul2d(a, b, ta, tb):
-    """a @ b for 2-D arrays, either side optionally transposed."""
+def matmul2d_loop(a, b, ta, tb):
+    """a @ b for 2-D arrays as plain loops (tiny sizes, integer dtypes)."""
     n = a.shape[1] if ta else a.shape[0]
     k = a.shape[0] if ta else a.shape[1]
     kb = b.shape[1] if tb else b.shape[0]
     m = b.shape[0] if tb else b.shape[1]
     if k != kb:
         raise ValueError("Matrix size-incompatible for MatMul")
-    if n * k * m <= SMALL_MATMUL or a.dtype not in (np.float32, np.float64):
-        out = np.zeros((n, m), a.dtype)
-        for i in range(n):
-            for p in range(k):
-                av = a[p, i] if ta else a[i, p]
-                for j in range(m):
-                    out[i, j] += av * (b[j, p] if tb else b[p, j])
-        return out
+    out = np.zeros((n, m), a.dtype)
+    for i in range(n):
+        for p in range(k):
+            av = a[p, i] if ta else a[i, p]
+            for j in range(m):
+                out[i, j] += av * (b[j, p] if tb else b[p, j])
+    return out
+
+
+@njit(**_OPTS)
+def matmul2d(a, b, ta, tb):
+    """a @ b for 2-D float arrays, either side optionally transposed: BLAS unless tiny."""
+    n = a.shape[1] if ta else a.shape[0]
+    k = a.shape[0] if ta else a.shape[1]
+    m = b.shape[0] if tb else b.shape[1]
+    if n * k * m <= SMALL_MATMUL or k == 0:
+        return matmul2d_loop(a, b, ta, tb)
+    if k != (b.shape[1] if tb else b.shape[0]):
+        raise ValueError("Matrix size-incompatible for MatMul")
     aa = np.ascontiguousarray(a.T) if ta else np.ascontiguousarray(a)
     bb = np.ascontiguousarray(b.T) if tb else np.ascontiguousarray(b)
     return np.dot(aa, bb)

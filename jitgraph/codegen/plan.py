@@ -164,7 +164,7 @@ def _same_space(a, b) -> bool:
     return all(x == y for x, y in zip(a, b))
 
 
-def fuse(ops, kinds: dict, shapes: dict, must_materialize: set) -> list:
+def fuse(ops, kinds: dict, shapes: dict) -> list:
     """Fusion of the elementwise ops of one stage into groups that share one loop space.
 
     Every producer -> consumer edge between elementwise ops whose static output
@@ -284,15 +284,6 @@ def build_plan(graph, signature, feeds: list, feed_ranks: list, fetches: list, t
     if not compile_kernels:
         kinds = {op: ("host" if k in ("ew", "emit") else k) for op, k in kinds.items()}
 
-    # Host depth: how many host ops lie upstream; kernel stage k runs before host stage k.
-    depth: dict[Operation, int] = {}
-    for op in ops:
-        d = 0
-        for p in _producers(op):
-            if p in depth:
-                d = max(d, depth[p] + (1 if kinds[p] == "host" else 0))
-        depth[op] = d
-
     # Writable copies: Numba types read-only arrays differently, and kernels never write them.
     consts = {op.outputs[0]: np.array(op.attrs["value"]) for op in ops if kinds[op] == "const"}
     fetch_set = set(fetch_tensors)
@@ -301,16 +292,15 @@ def build_plan(graph, signature, feeds: list, feed_ranks: list, fetches: list, t
         for t in op.inputs:
             consumers.setdefault(t, []).append(op)
 
-    max_depth = max(depth.values(), default=0)
-    stages = []
-    for level in range(max_depth + 1):
-        kops = [op for op in ops if depth[op] == level and kinds[op] in ("ew", "emit")]
-        hops = [op for op in ops if depth[op] == level and kinds[op] == "host"]
-        if kops:
-            stages.append(_kernel_stage(kops, kinds, shapes, fetch_set, consumers))
-        if hops:
-            stages.append(Stage("host", hops))
-    _wire_stages(stages, ops, kinds, fetch_set, feeds)
+    # An emitter may refuse an op (NotCompilable): it becomes a host op and we re-stage.
+    while True:
+        stages = _make_stages(ops, kinds, shapes, fetch_set, feeds)
+        plan = Plan(graph, signature, list(feeds), list(fetches), ops, shapes, stages,
+                    [], [], [], consts)
+        refused = _refused_op(plan) if compile_kernels else None
+        if refused is None:
+            break
+        kinds[refused] = "host"
 
     read_vars, written_vars = [], []
     for op in ops:
@@ -323,14 +313,46 @@ def build_plan(graph, signature, feeds: list, feed_ranks: list, fetches: list, t
         if any(u.type in STORE_OPS and u.inputs[0] is op.outputs[0] for u in users):
             written_vars.append(op)
 
-    alias = [i for i, f in enumerate(fetches)
-             if f is not None and (f.op.type in ALIASING_OPS or f in fed)]
-    return Plan(graph, signature, list(feeds), list(fetches), ops, shapes, stages,
-                read_vars, written_vars, alias, consts)
+    plan.read_vars, plan.written_vars = read_vars, written_vars
+    plan.alias_fetches = [i for i, f in enumerate(fetches)
+                          if f is not None and (f.op.type in ALIASING_OPS or f in fed)]
+    return plan
 
 
-def _kernel_stage(kops, kinds, shapes, fetch_set, consumers) -> Stage:
-    groups = fuse(kops, kinds, shapes, fetch_set)
+def _make_stages(ops, kinds, shapes, fetch_set, feeds) -> list:
+    # Host depth: how many host ops lie upstream; kernel stage k runs before host stage k.
+    depth: dict[Operation, int] = {}
+    for op in ops:
+        d = 0
+        for p in _producers(op):
+            if p in depth:
+                d = max(d, depth[p] + (1 if kinds[p] == "host" else 0))
+        depth[op] = d
+    stages = []
+    for level in range(max(depth.values(), default=0) + 1):
+        kops = [op for op in ops if depth[op] == level and kinds[op] in ("ew", "emit")]
+        hops = [op for op in ops if depth[op] == level and kinds[op] == "host"]
+        if kops:
+            stages.append(_kernel_stage(kops, kinds, shapes))
+        if hops:
+            stages.append(Stage("host", hops))
+    _wire_stages(stages, ops, kinds, fetch_set, feeds)
+    return stages
+
+
+def _refused_op(plan):
+    """The first op whose emitter refuses to compile it, or None."""
+    from jitgraph.codegen.emit import NotCompilable, StageEmitter
+    for st in plan.kernel_stages:
+        try:
+            st.source = StageEmitter(plan, st, "probe").emit()
+        except NotCompilable as e:
+            return e.op
+    return None
+
+
+def _kernel_stage(kops, kinds, shapes) -> Stage:
+    groups = fuse(kops, kinds, shapes)
     units = schedule(kops, groups, kinds)
     order = [op for _, ms in units for op in ms]
     return Stage("kernel", order, groups=groups, units=units)

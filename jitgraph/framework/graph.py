@@ -120,15 +120,9 @@ class Tensor:
     def __str__(self):
         return self.__repr__()
 
-    def __hash__(self):
-        return self._id
-
-    # TF 1.x compares tensors by identity; `tf.equal` is the elementwise op.
-    def __eq__(self, other):
-        return self is other
-
-    def __ne__(self, other):
-        return self is not other
+    # TF 1.x compares tensors by identity (`tf.equal` is the elementwise op), so the
+    # default object __eq__/__hash__ are kept: they are C-fast, and plan caches and
+    # feed dicts hash tensors on every run.
 
     def __bool__(self):
         raise TypeError(
@@ -224,11 +218,6 @@ class Operation:
     def __repr__(self):
         return f"<tf.Operation '{self._name}' type={self._type}>"
 
-    def __hash__(self):
-        return self._id
-
-    def __eq__(self, other):
-        return self is other
 
 
 class Graph:

@@ -38,9 +38,11 @@ def _matmul_emit(g):
     from jitgraph.codegen.emit import NotCompilable
     ra, rb = g.rank(0), g.rank(1)
     ta, tb = g.attrs["transpose_a"], g.attrs["transpose_b"]
+    floating = g.dtype(0).is_floating and g.dtype(0).name != "float16"
     if ra == rb == 2:
-        g.out(f"K.matmul2d({g.arr(0)}, {g.arr(1)}, {ta}, {tb})")
-    elif ra == rb == 3:
+        fn = "matmul2d" if floating else "matmul2d_loop"
+        g.out(f"K.{fn}({g.arr(0)}, {g.arr(1)}, {ta}, {tb})")
+    elif ra == rb == 3 and floating:
         g.out(f"K.matmul3d({g.arr(0)}, {g.arr(1)}, {ta}, {tb})")
     else:
         raise NotCompilable(f"MatMul of ranks {ra} and {rb}")

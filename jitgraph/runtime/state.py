@@ -19,6 +19,9 @@ class RunState:
         self.rng_base = int.from_bytes(os.urandom(8), "little") >> 1
         self.rng_counters: dict = {}   # random op -> np.int64 array [key, counter]
         self.resources: dict = {}      # iterators, tables, ... keyed by their op
+        # Bumped whenever a buffer is (re)allocated or a variable changes initialized
+        # state: compiled fast paths cache buffers and checks until it moves.
+        self.version = 0
 
     # -- variables -----------------------------------------------------------------
     def read_var(self, op) -> np.ndarray:
@@ -40,7 +43,14 @@ class RunState:
             buf = np.empty(shape, dtype=dtype)
             self.vars[op] = buf
             self.initialized.discard(op)
+            self.version += 1
         return buf
+
+    def mark_initialized(self, var_ops):
+        for op in var_ops:
+            if op not in self.initialized:
+                self.initialized.add(op)
+                self.version += 1
 
     def assign(self, op, value, validate_shape=True) -> np.ndarray:
         value = np.asarray(value, dtype=op.outputs[0].dtype.as_numpy_dtype)
@@ -52,9 +62,12 @@ class RunState:
                               f"{list(buf.shape)} rhs shape= {list(value.shape)}")
             buf = np.array(value, copy=True, order="C")
             self.vars[op] = buf
+            self.version += 1
         else:
             buf[...] = value
-        self.initialized.add(op)
+        if op not in self.initialized:
+            self.initialized.add(op)
+            self.version += 1
         return buf
 
     # -- random numbers --------------------------------------------------------------
