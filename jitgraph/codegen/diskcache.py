@@ -688,6 +688,26 @@ def _load_memory(key: str, source: str) -> Loaded:
     return Loaded(module, key, path, False, time.perf_counter() - t0)
 
 
+def compile_uncached(source: str) -> types.ModuleType:
+    """Compiles `source` afresh, bypassing Numba's disk cache, as a separate module.
+
+    For inspection: functions loaded from Numba's cache have no LLVM IR or
+    assembly (`inspect_llvm()` warns "Inspection disabled for cached code").
+    Touches neither the cache directory nor this process's loaded modules.
+    """
+    if len(_CACHE_LINE.findall(source)) != 1:
+        raise ValueError("generated source must contain exactly one line 'NUMBA_CACHE = True'")
+    key = compute_key(source)
+    text = _CACHE_LINE.sub("NUMBA_CACHE = False", source, count=1)
+    name = _module_name(key) + "_uncached"
+    with tempfile.TemporaryDirectory(prefix="jitgraph-inspect-") as d:
+        path = pathlib.Path(d) / (name + ".py")
+        path.write_text(text)
+        module = _exec_module(name, path, text)
+    linecache.cache[str(path)] = (len(text), None, text.splitlines(True), str(path))
+    return module
+
+
 def _reset_process_state():
     """Forgets what this process loaded and decided (for tests)."""
     with _lock:
