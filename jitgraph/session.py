@@ -6,6 +6,7 @@ later runs only convert feeds, call the compiled code and pack the results.
 from __future__ import annotations
 
 import threading
+import warnings
 
 import numpy as np
 
@@ -16,6 +17,9 @@ from jitgraph.framework import errors, nest
 from jitgraph.framework.graph import (Operation, Tensor, _session_stack, get_default_graph)
 from jitgraph.runtime import interpreter
 from jitgraph.runtime.state import RunState
+
+
+GROWING_GRAPH_WARN_AFTER = 8
 
 
 class ConfigProto:
@@ -199,6 +203,8 @@ class BaseSession:
         self._state = RunState(self._graph)
         self._runners: dict = {}
         self._feed_convs: dict = {}
+        self._graph_version_at_compile = -1
+        self._growing_compiles = 0
         self._lock = threading.RLock()
         self._default_ctx = []
         self.jit = config.jit_enabled()
@@ -369,9 +375,22 @@ class BaseSession:
             if self.jit:
                 from jitgraph.codegen.compiler import compile_plan
                 compile_plan(plan)
+                self._note_compile()
             runner = _Runner(plan, self._state, self.jit)
             self._runners[key] = runner
             return runner
+
+    def _note_compile(self):
+        """Warns once when the graph keeps growing between compiles (ops built in a loop)."""
+        grown = self._graph.version != self._graph_version_at_compile
+        self._graph_version_at_compile = self._graph.version
+        self._growing_compiles = self._growing_compiles + 1 if grown else 0
+        if self._growing_compiles == GROWING_GRAPH_WARN_AFTER:
+            warnings.warn(
+                f"jitgraph: {GROWING_GRAPH_WARN_AFTER} compiles in a row each followed new ops "
+                "added to the graph. Ops created inside a training loop make every step a new "
+                "program to compile; build the graph once before the loop (graph.finalize() "
+                "catches this).", RuntimeWarning, stacklevel=4)
 
     # -- inspection ------------------------------------------------------------------
     def _plan_for(self, fetches, feed_dict=None):
