@@ -271,6 +271,7 @@ def test_engine_without_a_variant_is_not_applicable(tmp_path, fake_engines):
     result = runner.run(workloads.discover(folder), [fake_engines["jit"], fake_engines["jaxlike"]],
                         Settings.resolve(quick=True), progress)
     assert result.cell("tiny", "jaxlike").status == "n/a"
+    assert result.cell("tiny", "jaxlike").error == "no JAX variant"
     assert result.cell("tiny", "jit").status == "ok"
     assert not result.failed and not progress.notes
 

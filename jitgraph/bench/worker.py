@@ -49,9 +49,13 @@ class NotApplicable(Exception):
 def _error(exc: BaseException) -> dict:
     message = str(exc).strip().splitlines()
     first = message[0] if message else ""
+    if isinstance(exc, NotApplicable) or not first:
+        error = first or type(exc).__name__
+    else:
+        error = f"{type(exc).__name__}: {first}"
     return {
         "ok": False,
-        "error": f"{type(exc).__name__}: {first}" if first else type(exc).__name__,
+        "error": error,
         "not_applicable": isinstance(exc, NotApplicable),
         "traceback": traceback.format_exc(),
     }

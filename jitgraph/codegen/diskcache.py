@@ -774,7 +774,7 @@ def find(prefix: str) -> Entry:
         raise KeyError(f"no cache entry matches {prefix!r} "
                        f"({len(all_)} entries in {root or default_dir()})")
     if len(matches) > 1:
-        shown = ", ".join(e.key[:12] for e in matches[:5])
+        shown = ", ".join(sorted(e.key[:12] for e in matches)[:5])
         more = f" and {len(matches) - 5} more" if len(matches) > 5 else ""
         raise KeyError(f"cache key prefix {prefix!r} is ambiguous: it matches "
                        f"{len(matches)} entries ({shown}{more}); give more characters")

@@ -184,6 +184,10 @@ class StageEmitter:
         self.line(f"# fused loop over {r}-d space: {names}")
 
         # Loop bounds: static where known, else from the arrays that provide the dim.
+        # Providers whose dim carries the same symbol are provably the same size: they
+        # are indexed directly. Otherwise a runtime check and a 0/1 stride handle
+        # broadcasting.
+        sym = self.plan.sym
         dims, index = [], {t: [None] * self.rank(t) for t in ext_arrays}
         for k in range(r):
             providers = []
@@ -192,9 +196,7 @@ class StageEmitter:
                 if j < 0:
                     continue
                 sd = self.shapes[t][j]
-                if sd == 1 and static[k] != 1:
-                    index[t][j] = "0"
-                elif sd == 1:
+                if sd == 1:
                     index[t][j] = "0"
                 elif sd is not None:
                     index[t][j] = f"i{k}"
@@ -203,6 +205,20 @@ class StageEmitter:
                     providers.append((t, j, False))
             dname = f"d{k}_{self._n + 1}"
             unknown = [(t, j) for t, j, known in providers if not known]
+            symbols = {sym.get(t, (None,) * self.rank(t))[j] if sym.get(t) else None
+                       for t, j in unknown}
+            if unknown and len(symbols) == 1 and None not in symbols and (
+                    static[k] is None or len(unknown) == len(providers)):
+                # One symbol: every unknown provider has the group's size.
+                if static[k] is not None:
+                    dims.append(str(static[k]))
+                else:
+                    t0, j0 = unknown[0]
+                    self.line(f"{dname} = {self.expr[t0]}.shape[{j0}]")
+                    dims.append(dname)
+                for t, j in unknown:
+                    index[t][j] = f"i{k}"
+                continue
             if static[k] is not None:
                 dims.append(str(static[k]))
                 for t, j in unknown:
@@ -282,9 +298,17 @@ class StageEmitter:
         if t in self.stage.outputs:
             return True
         for op in self.stage.ops:
-            if op not in members_set and t in op.inputs:
+            if op not in members_set and t in op.inputs and not self._shape_only_use(op, t):
                 return True
         return False
+
+    def _shape_only_use(self, op, t) -> bool:
+        """`op` reads only `t`'s shape and is provably a no-op (e.g. a broadcast-gradient
+        sum over equal shapes): `t` need not be stored for it."""
+        if op.type not in ("SumToShape", "BroadcastToLike") or op.inputs[0] is t:
+            return False
+        sym = self.plan.sym
+        return sym.get(op.inputs[0]) is not None and sym.get(op.inputs[0]) == sym.get(t)
 
 
 class EmitCtx:
@@ -325,6 +349,14 @@ class EmitCtx:
 
     def dtype(self, k):
         return self.op.inputs[k].dtype
+
+    def same_shape(self, a, b) -> bool:
+        """Whether tensors `a` and `b` (input indices, or -1 for output 0) surely have the
+        same shape at run time: equal static dims, unknown ones carrying one symbol."""
+        ta = self.op.outputs[0] if a == -1 else self.op.inputs[a]
+        tb = self.op.outputs[0] if b == -1 else self.op.inputs[b]
+        sa, sb = self.em.plan.sym.get(ta), self.em.plan.sym.get(tb)
+        return sa is not None and sa == sb
 
     def odt(self, k=0) -> str:
         return np_type(self.op.outputs[k].dtype)

@@ -14,11 +14,24 @@ class Inspection:
 
     @property
     def llvm(self) -> str:
-        return "\n".join(_dispatch_text(st.compiled, "inspect_llvm") for st in self._stages)
+        return self._text("inspect_llvm")
 
     @property
     def asm(self) -> str:
-        return "\n".join(_dispatch_text(st.compiled, "inspect_asm") for st in self._stages)
+        return self._text("inspect_asm")
+
+    def _text(self, method) -> str:
+        fns = self._fresh_functions()
+        return "\n".join(_dispatch_text(fn, method) for fn in fns)
+
+    def _fresh_functions(self):
+        # Code loaded from Numba's disk cache carries machine code only; compile the
+        # same source once more, privately, to get its LLVM IR and assembly.
+        if not self._stages:
+            return []
+        from jitgraph.codegen.compiler import _load_private
+        mod = _load_private(self.source).module
+        return [getattr(mod, f"stage{i}") for i in range(len(self._stages))]
 
     def __repr__(self):
         return f"<Inspection {self.signature!r}: {len(self.ops)} ops, key={self.cache_key}>"

@@ -7,6 +7,7 @@ summaries, anything without a compiled form) run in Python between kernel stages
 from __future__ import annotations
 
 import heapq
+import itertools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -16,6 +17,7 @@ from jitgraph.framework.graph import Operation, Tensor
 from jitgraph.framework.tensor_shape import TensorShape
 from jitgraph.ops import registry
 from jitgraph.ops.constant import constant_value
+from jitgraph.ops.registry import same_shape
 
 # Ops that write a variable's buffer in place: (input 0 is the variable).
 STORE_OPS = frozenset({"Assign", "AssignAdd", "AssignSub"})
@@ -52,6 +54,7 @@ class Plan:
     written_vars: list                 # VariableV2 ops assigned
     alias_fetches: list                # indices of fetches that may share a buffer
     consts: dict                       # Tensor -> np.ndarray for every Const in the plan
+    sym: dict = field(default_factory=dict)  # Tensor -> symbolic shape (see symbolic_shapes)
 
     @property
     def kernel_stages(self):
@@ -128,6 +131,84 @@ def refine_shapes(ops, feeds_rank: dict) -> dict:
                 pass
             shapes[t] = merged.as_tuple()
     return shapes
+
+
+def symbolic_shapes(ops, shapes: dict, feeds) -> dict:
+    """Shapes whose unknown dims are named symbols, so that equal sizes are provably equal.
+
+    A fed tensor's unknown dim gets a fresh symbol ('s3'); elementwise ops, matmuls,
+    reductions and shape-preserving ops pass symbols on. Two tensors whose dim k
+    carries the same symbol have the same size at run time, so generated loops
+    index them directly and a broadcast-gradient sum over them is a no-op.
+    """
+    counter = itertools.count()
+    sym: dict = {}
+
+    def fresh_of(t):
+        s = shapes.get(t, t.shape.as_tuple())
+        if s is None:
+            return None
+        return tuple(d if d is not None else f"s{next(counter)}" for d in s)
+
+    def bcast(in_syms):
+        if any(x is None for x in in_syms):
+            return None
+        r = max((len(x) for x in in_syms), default=0)
+        out = []
+        for k in range(r):
+            cands = {x[len(x) - r + k] for x in in_syms if len(x) - r + k >= 0}
+            cands.discard(1)
+            ints = {c for c in cands if isinstance(c, int)}
+            if ints:
+                out.append(ints.pop())
+            elif len(cands) == 1:
+                out.append(cands.pop())
+            elif not cands:
+                out.append(1)
+            else:
+                out.append(f"s{next(counter)}")
+        return tuple(out)
+
+    for t in feeds:
+        sym[t] = fresh_of(t)
+
+    def of(t):
+        if t not in sym:
+            sym[t] = fresh_of(t)
+        return sym[t]
+
+    for op in ops:
+        if all(t in sym for t in op.outputs):
+            continue
+        d = registry.get(op.type)
+        ins = [of(t) for t in op.inputs]
+        out = None
+        if d.ew is not None:
+            out = bcast(ins)
+        elif op.type == "MatMul" and ins[0] is not None and ins[1] is not None \
+                and len(ins[0]) >= 2 and len(ins[1]) >= 2:
+            a, b = ins
+            n = a[-1] if op.attrs["transpose_a"] else a[-2]
+            m = b[-2] if op.attrs["transpose_b"] else b[-1]
+            out = bcast([a[:-2], b[:-2]]) + (n, m)
+        elif op.type in ("SumToShape", "BroadcastToLike"):
+            out = ins[1]
+        elif d.shape is same_shape and ins:
+            out = ins[0]
+        elif d.extra.get("reduces") and ins[0] is not None:
+            from jitgraph.ops.reduction_ops import _norm_axes
+            axes = _norm_axes(op.attrs["axis"], len(ins[0]))
+            keep = op.attrs["keepdims"]
+            out = tuple(1 if i in axes else x for i, x in enumerate(ins[0])
+                        if keep or i not in axes)
+        for i, t in enumerate(op.outputs):
+            static = shapes.get(t, t.shape.as_tuple())
+            if out is not None and i == 0 and static is not None and len(out) == len(static) \
+                    and all(a is None or a == b for a, b in zip(static, out)):
+                sym[t] = out
+            else:
+                sym[t] = fresh_of(t)
+    return sym
 
 
 def classify(op: Operation, shapes: dict) -> str:
@@ -292,11 +373,12 @@ def build_plan(graph, signature, feeds: list, feed_ranks: list, fetches: list, t
         for t in op.inputs:
             consumers.setdefault(t, []).append(op)
 
+    sym = symbolic_shapes(ops, shapes, feeds)
     # An emitter may refuse an op (NotCompilable): it becomes a host op and we re-stage.
     while True:
         stages = _make_stages(ops, kinds, shapes, fetch_set, feeds)
         plan = Plan(graph, signature, list(feeds), list(fetches), ops, shapes, stages,
-                    [], [], [], consts)
+                    [], [], [], consts, sym)
         refused = _refused_op(plan) if compile_kernels else None
         if refused is None:
             break

@@ -247,6 +247,9 @@ def ones_like(tensor, dtype=None, name=None, optimize=True):
 def _bcast_like_emit(g):
     r = g.orank()
     src, like = g.i(0), g.i(1)
+    if g.same_shape(0, 1):
+        g.out(src)
+        return
     sr = g.rank(0)
     out = g.tmp("b")
     g.line(f"{out} = np.empty({like}.shape, {g.odt()})", tag=True)

@@ -194,8 +194,8 @@ def _pow_grad(op, dy):
 def _minmax_grad(op, dy, cmp):
     x, y = op.inputs
     mask = cmp(x, y)
-    zeros = zeros_like_fn(dy)
-    return _bcast_grads(op, where(mask, dy, zeros), where(mask, zeros, dy))
+    zero = constant(0, dtype=dy.dtype)  # a scalar: the select broadcasts it, no zeros array
+    return _bcast_grads(op, where(mask, dy, zero), where(mask, zero, dy))
 
 
 def _sqdiff_grad(op, dy):
@@ -242,9 +242,9 @@ def _select_shape(s):
 def _select_grad(op, dy):
     from jitgraph.ops.reduction_ops import sum_to_shape_of
     c, x, y = op.inputs
-    zeros = zeros_like_fn(dy)
-    return [None, sum_to_shape_of(where(c, dy, zeros), x),
-            sum_to_shape_of(where(c, zeros, dy), y)]
+    zero = constant(0, dtype=dy.dtype)
+    return [None, sum_to_shape_of(where(c, dy, zero), x),
+            sum_to_shape_of(where(c, zero, dy), y)]
 
 
 register("SelectV2", shape=_select_shape, numpy=lambda k, c, x, y: np.where(c, x, y),

@@ -142,8 +142,8 @@ def _reduce_emit(op_type):
 def _sum_grad(op, dy):
     from jitgraph.ops.array_ops import broadcast_to_like, reshape
     x = op.inputs[0]
-    if op.attrs["keepdims"]:
-        return [broadcast_to_like(dy, x)]
+    if op.attrs["keepdims"] or op.outputs[0].shape.ndims == 0:
+        return [broadcast_to_like(dy, x)]  # a scalar broadcasts as it is
     return [broadcast_to_like(reshape(dy, _kept_shape_tensor(op)), x)]
 
 
@@ -214,7 +214,7 @@ _GRADS = {"Sum": _sum_grad, "Mean": _mean_grad, "Max": _minmax_grad, "Min": _min
           "Prod": _prod_grad}
 for _t in _REDUCERS:
     register(_t, shape=_reduce_shape, numpy=_reduce_np(_t), emit=_reduce_emit(_t),
-             grad=_GRADS.get(_t))
+             grad=_GRADS.get(_t), reduces=True)
 
 
 def _resolve_axis(axis, reduction_indices, name_for_error="axis"):
@@ -301,6 +301,9 @@ def _sum_to_np(k, g, x):
 def _sum_to_emit(g):
     gr, xr = g.rank(0), g.rank(1)
     src, like = g.i(0), g.i(1)
+    if g.same_shape(0, 1):
+        g.out(src)  # provably nothing was broadcast
+        return
     odt = g.odt()
     if xr == 0:
         acc = g.tmp("acc")
