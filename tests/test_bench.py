@@ -344,3 +344,21 @@ def test_plot_or_a_one_line_note(tmp_path, capsys, monkeypatch):
         return
     plot.plot(result, str(tmp_path / "p.png"))
     assert (tmp_path / "p.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_plain_progress_writes_lines_off_a_terminal():
+    import io
+
+    from jitgraph.bench.progress import PlainProgress
+
+    stream = io.StringIO()
+    progress = PlainProgress(stream)
+    progress.start(2)
+    progress.advance("tiny · jit · setup")
+    progress.note("skipping tensorflow: not installed")
+    progress.set_total(1)  # an engine dropped out: the bar still ends full
+    progress.finish()
+    lines = stream.getvalue().splitlines()
+    assert lines == ["[############............]   1/2  tiny · jit · setup",
+                     "skipping tensorflow: not installed"]
+    assert progress.total == 1 and progress.notes == ["skipping tensorflow: not installed"]

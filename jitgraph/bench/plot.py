@@ -6,6 +6,7 @@ matplotlib is an optional extra (``pip install jitgraph[bench]``); without it
 from __future__ import annotations
 
 from jitgraph.bench.results import BenchResult
+from jitgraph.bench.stats import format_seconds
 
 
 class PlotUnavailable(Exception):
@@ -42,7 +43,9 @@ def plot(result: BenchResult, path: str) -> None:
             heights.append(s.median)
             low.append(s.median - s.min)
             high.append(s.max - s.median)
-        ax.bar(xs, heights, width, yerr=[low, high], capsize=2, label=engine)
+        bars = ax.bar(xs, heights, width, yerr=[low, high], capsize=2, label=engine)
+        ax.bar_label(bars, labels=[format_seconds(h) for h in heights], fontsize=6,
+                     rotation=90, padding=3)
     ax.set_yscale("log")
     ax.set_xticks(range(len(workloads)))
     ax.set_xticklabels([f"{w.name}\n(per {w.unit})" for w in workloads], fontsize=8)

@@ -246,10 +246,10 @@ def ones_like(tensor, dtype=None, name=None, optimize=True):
 # -- broadcasting helpers ---------------------------------------------------------------
 def _bcast_like_emit(g):
     r = g.orank()
-    src, like = g.i(0), g.i(1)
     if g.same_shape(0, 1):
-        g.out(src)
+        g.out(g.i(0))
         return
+    src, like = g.i(0), g.i(1)
     sr = g.rank(0)
     out = g.tmp("b")
     g.line(f"{out} = np.empty({like}.shape, {g.odt()})", tag=True)

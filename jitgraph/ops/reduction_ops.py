@@ -300,10 +300,10 @@ def _sum_to_np(k, g, x):
 
 def _sum_to_emit(g):
     gr, xr = g.rank(0), g.rank(1)
-    src, like = g.i(0), g.i(1)
     if g.same_shape(0, 1):
-        g.out(src)  # provably nothing was broadcast
+        g.out(g.i(0))  # provably nothing was broadcast
         return
+    src, like = g.i(0), g.i(1)
     odt = g.odt()
     if xr == 0:
         acc = g.tmp("acc")
