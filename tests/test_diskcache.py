@@ -183,18 +183,19 @@ def test_key_covers_source_versions_and_kernels(cache, monkeypatch):
     k = diskcache.compute_key(make_source("k"))
     assert k == diskcache.compute_key(make_source("k"))
     assert k != diskcache.compute_key(make_source("k", factor=4))
-    env = dict(diskcache._environment(), numba="0.0.1")
-    monkeypatch.setattr(diskcache, "_env_cache", env)
+    env = diskcache._environment()
+    monkeypatch.setattr(diskcache, "_env_cache", dict(env, numba="0.0.1"))
     assert k != diskcache.compute_key(make_source("k"))
-    monkeypatch.undo()
+    monkeypatch.setattr(diskcache, "_env_cache", env)
+    assert k == diskcache.compute_key(make_source("k"))
     # Numba does not track callees: the helpers' source is part of the key.
     with_k = make_source("k").replace("import numba\n",
                                       "import numba\nfrom jitgraph.codegen import kernels as K\n")
     assert "jitgraph.codegen.kernels" in diskcache._dependencies(with_k)
+    before = diskcache.compute_key(with_k)
     digest, deps = diskcache._direct_deps("jitgraph.codegen.kernels")
     monkeypatch.setitem(diskcache._dep_digests, "jitgraph.codegen.kernels", ("0" * 64, deps))
-    assert diskcache.compute_key(with_k) != (
-        monkeypatch.undo() or diskcache.compute_key(with_k))
+    assert diskcache.compute_key(with_k) != before
 
 
 def test_source_without_cache_line_is_rejected(cache):
@@ -254,11 +255,12 @@ def test_numba_load_failure_is_a_rebuild_not_a_crash(cache, monkeypatch):
     source = make_source("eof", 7)
     first = diskcache.load(source, META)
     _truncate(next((cache / "entries" / first.key / "__pycache__").glob("*stage0*.nbi")))
+    check = diskcache._check_entry
     monkeypatch.setattr(diskcache, "_check_entry", lambda *a: None)
     with pytest.warns(diskcache.CacheWarning, match="could not be loaded"):
         again = reload(source)
     assert not again.from_disk and again.module.stage0(X) == 70.0
-    monkeypatch.undo()
+    monkeypatch.setattr(diskcache, "_check_entry", check)
     assert reload(source).from_disk
 
 

@@ -45,7 +45,8 @@ class WorkerClient:
         threading.Thread(target=self._read, daemon=True).start()
 
     @classmethod
-    def start(cls, engine: Engine, timeout: float = 600.0) -> WorkerClient:
+    def start(cls, engine: Engine, timeout: float = 600.0,
+              extra_env: dict[str, str] | None = None) -> WorkerClient:
         """Start a worker and wait for its hello.
 
         Raises:
@@ -58,7 +59,8 @@ class WorkerClient:
         argv = [sys.executable, "-u", str(WORKER_SCRIPT), "--engine", engine.name,
                 "--loader", engine.loader, "--api", engine.api]
         process = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                   stderr=log, text=True, env=engine_env(engine))
+                                   stderr=log, text=True,
+                                   env=engine_env(engine, extra_env))
         client = cls(engine, process, log, timeout)
         hello = client._receive()
         if not hello.get("ok"):

@@ -32,6 +32,9 @@ class WorkerPool:
         self.statuses = statuses
         self.progress = progress
         self.clients: dict[str, WorkerClient] = {}
+        # Workers compile into a cache of their own, empty at the start: "first
+        # call" then always includes compiling, and the user's cache is untouched.
+        self._cache = tempfile.TemporaryDirectory(prefix="jitgraph-bench-cache-")
 
     def get(self, engine: Engine) -> WorkerClient | None:
         """The engine's worker, or None (and the engine marked skipped) if it will not start."""
@@ -42,7 +45,8 @@ class WorkerPool:
         if client is not None and client.alive:
             return client
         try:
-            client = WorkerClient.start(engine, timeout=self.settings.timeout)
+            cache = {"JITGRAPH_CACHE_DIR": f"{self._cache.name}/{engine.name}"}
+            client = WorkerClient.start(engine, timeout=self.settings.timeout, extra_env=cache)
         except (WorkerError, WorkerDied) as exc:
             status.status, status.note = "skipped", f"failed to start: {exc}"
             self.progress.note(f"skipping {engine.name}: {status.note}")
@@ -59,6 +63,7 @@ class WorkerPool:
     def close(self) -> None:
         for name in list(self.clients):
             self.clients.pop(name).close()
+        self._cache.cleanup()
 
 
 def _rotated(items: list, k: int) -> list:

@@ -90,5 +90,5 @@ def render_table(result: BenchResult) -> str:
         lines.append("(no results)")
     lines += [""] + notes if notes else []
     lines.append("vs jit: median time / jitgraph's median in this run (above 1 = slower than jit);"
-                 " first call includes compiling.")
+                 "\nfirst call: the step's first call, compiling into an empty cache.")
     return "\n".join(lines)

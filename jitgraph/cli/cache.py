@@ -41,6 +41,10 @@ def format_size(n: int) -> str:
     return f"{n:.1f} GB"  # pragma: no cover
 
 
+def _entries(n: int) -> str:
+    return f"{n} entry" if n == 1 else f"{n} entries"
+
+
 def _when(t: float) -> str:
     return _dt.datetime.fromtimestamp(t).strftime("%Y-%m-%d %H:%M")
 
@@ -103,7 +107,7 @@ def cmd_list(args) -> int:
             for e in es]
     print(_table(headers, rows, right={3, 4, 5, 6}))
     total = sum(e.size for e in es)
-    print(f"\n{len(es)} entries, {format_size(total)} in {diskcache._existing_root()}")
+    print(f"\n{_entries(len(es))}, {format_size(total)} in {diskcache._existing_root()}")
     return 0
 
 
@@ -289,7 +293,7 @@ def cmd_clear(args) -> int:
     elif root is None:
         print(_off_note())
     else:
-        print(f"removed {n} entries ({format_size(before - diskcache.stats()['size_bytes'])})"
+        print(f"removed {_entries(n)} ({format_size(before - diskcache.stats()['size_bytes'])})"
               f" from {root}")
     return 0
 
@@ -308,7 +312,7 @@ def cmd_prune(args) -> int:
         _print_json({"removed": removed, "size_bytes": s["size_bytes"],
                      "max_bytes": args.max_size})
         return 0
-    print(f"removed {len(removed)} entries; {format_size(s['size_bytes'])} left "
+    print(f"removed {_entries(len(removed))}; {format_size(s['size_bytes'])} left "
           f"(limit {format_size(args.max_size)})")
     for k in removed:
         print(f"  {k[:12]}")

@@ -843,4 +843,9 @@ def clear() -> int:
         for p in (root / "entries").iterdir():
             if p.name.startswith(".") and p.is_file():
                 p.unlink()
+    with contextlib.suppress(OSError):  # locks of entries that are gone
+        for p in (root / "locks").iterdir():
+            if p.suffix == ".lock" and not (root / "entries" / p.stem).exists():
+                with locking.locked(p, blocking=False, unlink=True):
+                    pass
     return n
