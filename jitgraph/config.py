@@ -31,7 +31,8 @@ def record_compile(plan, info):
         _last_signature_for_fetches[fetches] = plan.signature
     if not _log_compiles:
         return
-    how = "loaded from disk cache" if info.from_disk else "compiled"
+    how = ("reused from this process" if getattr(info, "from_memory", False)
+           else "loaded from disk cache" if info.from_disk else "compiled")
     msg = (f"[jitgraph] {how} {plan.signature!r}: {len(plan.ops)} ops, "
            f"{info.seconds:.3f} s, key {info.key[:12]}")
     if previous is not None and previous != plan.signature:

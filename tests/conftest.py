@@ -4,6 +4,9 @@ import sys
 import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))
+# Compiled code from the tests goes to a cache beside the repo, never the user's own.
+os.environ.setdefault("JITGRAPH_CACHE_DIR", os.path.join(
+    os.path.dirname(os.path.dirname(os.path.abspath(__file__))), ".jitgraph-test-cache"))
 
 
 @pytest.fixture(autouse=True)

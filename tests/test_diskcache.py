@@ -459,3 +459,15 @@ def test_compile_uncached_gives_machine_code(cache):
     assert "define" in module.stage0.inspect_llvm(module.stage0.signatures[0])
     assert entry_dirs(cache) == [] if (cache / "entries").exists() else True
     assert dataclasses.asdict(diskcache.counters)["compiles"] == 0
+
+
+def test_unwritable_locks_dir_falls_back(cache, monkeypatch):
+    assert diskcache.cache_dir() == cache
+
+    def denied(*a, **k):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(locking, "_acquire", denied)
+    with pytest.warns(diskcache.CacheWarning, match="Permission denied"):
+        loaded = diskcache.load(make_source("nolock", 8), META)
+    assert loaded.module.stage0(X) == 80.0 and not loaded.from_disk

@@ -6,10 +6,6 @@ and what changed since the same fetches were last compiled.
 """
 from __future__ import annotations
 
-import importlib.util
-import os
-import sys
-import tempfile
 import time
 from dataclasses import dataclass
 
@@ -36,6 +32,7 @@ class CompileInfo:
     from_disk: bool
     source: str
     path: str | None
+    from_memory: bool = False  # the same code was already loaded in this process
 
 
 def plan_source(plan) -> str:
@@ -49,10 +46,10 @@ def plan_source(plan) -> str:
 
 def plan_meta(plan) -> dict:
     group_of = {}
-    for st in plan.kernel_stages:
+    for si, st in enumerate(plan.kernel_stages):
         for gi, g in enumerate(st.groups):
             for op in g:
-                group_of[op] = gi
+                group_of[op] = f"{si}.{gi}"  # unique across the plan's stages
     return {
         "signature": repr(plan.signature),
         "fetches": list(plan.signature.fetches),
@@ -83,53 +80,12 @@ def compile_plan(plan) -> CompileInfo | None:
     for i, st in enumerate(stages):
         st.compiled = getattr(loaded.module, f"stage{i}")
     info = CompileInfo(loaded.key, time.perf_counter() - t0, loaded.from_disk, source,
-                       str(loaded.path) if loaded.path else None)
+                       str(loaded.path) if loaded.path else None,
+                       getattr(loaded, "from_memory", False))
     config.record_compile(plan, info)
     return info
 
 
 def _load(source: str, meta: dict):
-    try:
-        from jitgraph.codegen import diskcache
-    except ImportError:  # pragma: no cover - the disk cache module is optional at import
-        diskcache = None
-    if diskcache is not None and hasattr(diskcache, "load"):
-        return diskcache.load(source, meta)
-    return _load_private(source)
-
-
-@dataclass
-class _Loaded:
-    module: object
-    key: str
-    path: object
-    from_disk: bool
-    seconds: float
-
-
-_private_dir = None
-
-
-def _load_private(source: str):
-    """Imports generated source from a private temp dir without Numba's disk cache."""
-    global _private_dir
-    import hashlib
-    if _private_dir is None:
-        _private_dir = tempfile.mkdtemp(prefix="jitgraph-")
-    key = hashlib.sha256(source.encode()).hexdigest()
-    name = f"jitgraph_gen_{key[:16]}"
-    if name in sys.modules:
-        return _Loaded(sys.modules[name], key, sys.modules[name].__file__, False, 0.0)
-    path = os.path.join(_private_dir, name + ".py")
-    with open(path, "w") as f:
-        f.write(source.replace("NUMBA_CACHE = True", "NUMBA_CACHE = False", 1))
-    t0 = time.perf_counter()
-    spec = importlib.util.spec_from_file_location(name, path)
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[name] = mod
-    try:
-        spec.loader.exec_module(mod)
-    except BaseException:
-        del sys.modules[name]
-        raise
-    return _Loaded(mod, key, path, False, time.perf_counter() - t0)
+    from jitgraph.codegen import diskcache
+    return diskcache.load(source, meta)

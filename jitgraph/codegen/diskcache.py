@@ -557,10 +557,6 @@ def load(source: str, meta: dict) -> Loaded:
       ValueError: `source` lacks the `NUMBA_CACHE = True` line.
       Whatever compiling the source raises (a code generator bug), after cleaning up.
     """
-    return _load(source, meta, record_use=True)
-
-
-def _load(source: str, meta: dict, record_use: bool) -> Loaded:
     if len(_CACHE_LINE.findall(source)) != 1:
         raise ValueError("generated source must contain exactly one line 'NUMBA_CACHE = True'")
     key = compute_key(source)
@@ -574,9 +570,11 @@ def _load(source: str, meta: dict, record_use: bool) -> Loaded:
         if root is not None:
             _install_locator()
             try:
-                loaded = _load_disk(root, key, source, meta, record_use)
+                loaded = _load_disk(root, key, source, meta)
             except _DiskUnusable as e:
                 _disable(root, str(e))
+            except OSError as e:  # e.g. the locks directory became unwritable
+                _disable(root, f"not usable ({e.strerror or e})")
         if loaded is None:
             counters.fallbacks += root is None or str(root) in _unusable
             loaded = _load_memory(key, source)
@@ -597,7 +595,7 @@ def _exec_cached(name, src, source, entry):
         raise
 
 
-def _load_disk(root, key, source, meta, record_use) -> Loaded:
+def _load_disk(root, key, source, meta) -> Loaded:
     entry = root / "entries" / key
     name = _module_name(key)
     src = entry / (name + ".py")
@@ -634,13 +632,11 @@ def _load_disk(root, key, source, meta, record_use) -> Loaded:
         try:
             if from_disk:
                 counters.disk_hits += 1
-                if record_use:
-                    try:
-                        usage = _read_json(entry / "usage.json")
-                        hits = int(usage.get("hits", 0))
-                    except (OSError, ValueError, TypeError, UnicodeDecodeError):
-                        hits = 0
-                    _write_json(entry / "usage.json", {"hits": hits + 1, "last_used": now})
+                try:
+                    hits = int(_read_json(entry / "usage.json").get("hits", 0))
+                except (OSError, ValueError, TypeError, UnicodeDecodeError):
+                    hits = 0
+                _write_json(entry / "usage.json", {"hits": hits + 1, "last_used": now})
             else:
                 counters.compiles += 1
                 _write_json(entry / "usage.json", {"hits": 0, "last_used": now})

@@ -29,8 +29,8 @@ class Inspection:
         # same source once more, privately, to get its LLVM IR and assembly.
         if not self._stages:
             return []
-        from jitgraph.codegen.compiler import _load_private
-        mod = _load_private(self.source).module
+        from jitgraph.codegen.diskcache import compile_uncached
+        mod = compile_uncached(self.source)
         return [getattr(mod, f"stage{i}") for i in range(len(self._stages))]
 
     def __repr__(self):
