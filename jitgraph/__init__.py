@@ -25,3 +25,9 @@ from jitgraph.gradients import gradients
 
 _overloads.install()
 newaxis = None
+
+import sys as _sys
+import types as _types
+
+# `tf.compat.v1.placeholder(...)` spells the same API: the v1 namespace is this module.
+compat = _types.SimpleNamespace(v1=_sys.modules[__name__])

@@ -73,3 +73,18 @@ def set_random_seed(seed):
 
 __all__ = [n for n in dir() if not n.startswith("_") and n not in ("annotations", "contextlib")]
 __all__ += ["GraphKeys"]
+
+
+def disable_v2_behavior():
+    """Accepted so `tf.compat.v1` programs run unchanged: jitgraph is always TF 1.x graph mode."""
+
+
+def disable_eager_execution():
+    """Accepted for compatibility: jitgraph always builds graphs."""
+
+
+def executing_eagerly():
+    return False
+
+
+__all__ += ["disable_v2_behavior", "disable_eager_execution", "executing_eagerly"]
