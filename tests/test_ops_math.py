@@ -212,3 +212,32 @@ def test_random_elementwise_graphs_agree(data):
     xs = np.random.RandomState(1).randn(*shape)
     ys = np.random.RandomState(2).randn(*shape)
     run_both(fetches, {x: xs, y: ys}, graph=g, rtol=1e-9, atol=1e-9)
+
+
+@settings(max_examples=20, deadline=None)
+@given(data=st.data())
+def test_random_broadcasting_graphs_and_gradients_agree(data):
+    """Broadcasting between fed shapes with size-1 dims, forward and backward, both engines."""
+    rank = data.draw(st.integers(1, 3))
+    full = tuple(data.draw(st.lists(st.integers(2, 4), min_size=rank, max_size=rank)))
+    a_shape = tuple(d if data.draw(st.booleans()) else 1 for d in full)
+    b_shape = tuple(d if data.draw(st.booleans()) else 1 for d in full)[
+        data.draw(st.integers(0, rank - 1)):]
+    g = tf.Graph()
+    with g.as_default():
+        a = tf.placeholder(tf.float64, [None] * len(a_shape))
+        b = tf.placeholder(tf.float64, [None] * len(b_shape))
+        f = data.draw(st.sampled_from(_BIN))
+        h = data.draw(st.sampled_from(_UN))
+        y = h(f(a, b)) * a + b
+        loss = tf.reduce_sum(y * y)
+        grads = tf.gradients(loss, [a, b])
+    av = np.random.RandomState(3).randn(*a_shape)
+    bv = np.random.RandomState(4).randn(*b_shape)
+    out = run_both([y] + grads, {a: av, b: bv}, graph=g, rtol=1e-9, atol=1e-9)
+    assert out[1].shape == a_shape and out[2].shape == b_shape
+
+
+def test_gradients_of_mutual_broadcasting():
+    check_gradients(lambda a, b: tf.tanh(a * b) + a - tf.maximum(a, b) / (b * b + 1.0),
+                    {"a": RNG.randn(3, 1), "b": RNG.randn(1, 4)})
