@@ -22,6 +22,26 @@ from jitgraph.session import (ConfigProto, GPUOptions, InteractiveSession, RunMe
 from jitgraph.ops.registry import NotDifferentiable, RegisterGradient
 from jitgraph.codegen.inspect_api import inspect
 from jitgraph.gradients import gradients
+from jitgraph.variables import (Variable, all_variables, assert_variables_initialized,
+                                global_variables, global_variables_initializer,
+                                initialize_all_variables, initialize_local_variables,
+                                initialize_variables, is_variable_initialized, local_variables,
+                                local_variables_initializer, model_variables,
+                                moving_average_variables, report_uninitialized_variables,
+                                trainable_variables, variables_initializer)
+from jitgraph.variable_scope import (AUTO_REUSE, VariableScope, get_variable,
+                                     get_variable_scope, no_regularizer, variable_op_scope,
+                                     variable_scope)
+from jitgraph import initializers, layers, train
+from jitgraph.initializers import (constant_initializer, glorot_normal_initializer,
+                                   glorot_uniform_initializer, ones_initializer,
+                                   orthogonal_initializer, random_normal_initializer,
+                                   random_uniform_initializer, truncated_normal_initializer,
+                                   variance_scaling_initializer, zeros_initializer)
+from jitgraph import feature_column, lookup
+from jitgraph import summary
+from jitgraph import data
+from jitgraph import losses, nn
 
 _overloads.install()
 newaxis = None
@@ -31,3 +51,9 @@ import types as _types
 
 # `tf.compat.v1.placeholder(...)` spells the same API: the v1 namespace is this module.
 compat = _types.SimpleNamespace(v1=_sys.modules[__name__])
+from jitgraph.layers import regularizers as _regularizers  # noqa: E402
+
+contrib = _types.SimpleNamespace(lookup=lookup, layers=_types.SimpleNamespace(
+    l1_regularizer=_regularizers.l1_regularizer, l2_regularizer=_regularizers.l2_regularizer,
+    l1_l2_regularizer=_regularizers.l1_l2_regularizer,
+    apply_regularization=_regularizers.apply_regularization))

@@ -43,7 +43,8 @@ def gradients(ys, xs, grad_ys=None, name="gradients", colocate_gradients_with_op
     """
     ys = [_as_tensor(y) for y in (ys if isinstance(ys, (list, tuple)) else [ys])]
     xs_list = xs if isinstance(xs, (list, tuple)) else [xs]
-    xs = [_as_tensor(x) for x in xs_list]
+    # A Variable's gradient flows to its buffer from every read of it, not only `read`.
+    xs = [x._ref() if hasattr(x, "_ref") else _as_tensor(x) for x in xs_list]
     if grad_ys is not None and not isinstance(grad_ys, (list, tuple)):
         grad_ys = [grad_ys]
     stop = {_as_tensor(s) for s in (stop_gradients or [])}

@@ -119,7 +119,9 @@ class _Runner:
             if v.ndim == 0:
                 args.append(v[()] if isinstance(v, np.ndarray) else v)
             else:
-                args.append(v if v.flags.c_contiguous else np.ascontiguousarray(v))
+                # Numba types read-only arrays apart: hand kernels writable C arrays.
+                ok = v.flags.c_contiguous and v.flags.writeable
+                args.append(v if ok else np.array(v, order="C"))
         for v in st.variables:
             args.append(state.vars[v])
         for c in st.consts:
@@ -423,6 +425,8 @@ def _make_feed_converter(t: Tensor):
             a = _convert_feed(t, v)
         if dims is not None:
             _check_feed_shape(t, a, dims)
+        if a.ndim == 0 and not is_string:
+            return a[()]  # kernels take rank-0 values as scalars
         return a
     conv.tensor = t
     return conv

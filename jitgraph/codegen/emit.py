@@ -367,6 +367,11 @@ class EmitCtx:
     def tmp(self, prefix="w") -> str:
         return self.em.fresh(prefix)
 
+    def rng(self) -> tuple[str, str]:
+        """(key, counter) source text of this random op's row in the stage's `rng` array."""
+        j = self.em.stage.rng_ops.index(self.op)
+        return f"rng[{j}, 0]", f"rng[{j}, 1]"
+
     def line(self, text: str, tag: bool = False):
         self.em.line(text, self.op if tag else None)
 

@@ -101,16 +101,14 @@ def check_bcast(a, b):
     raise ValueError("Incompatible shapes for broadcasting")
 
 
-@njit(**_OPTS)
-def counter_uniform(key, counter, n, out):
-    """Counter-based uniform [0,1) floats: the same stream as runtime.rng (numpy)."""
-    for i in range(n):
-        out[i] = _u01(_mix(key, counter, i))
+# Random numbers are counter-based (splitmix64 over key, counter, index): stateless, so
+# the compiled stage and `runtime/rng.py` (numpy) draw the same stream. No fast-math:
+# log/cos must not be approximated differently by the two engines.
+_RNG_OPTS = dict(cache=True, nogil=True, error_model="numpy")
 
 
-@njit(inline="always", **_OPTS)
+@njit(inline="always", **_RNG_OPTS)
 def _mix(key, counter, i):
-    # splitmix64 over (key, counter, index): stateless, so runs and engines agree.
     z = np.uint64(key) ^ (np.uint64(counter) * np.uint64(0x9E3779B97F4A7C15))
     z = z + np.uint64(i) * np.uint64(0xBF58476D1CE4E5B9) + np.uint64(0x94D049BB133111EB)
     z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
@@ -118,6 +116,51 @@ def _mix(key, counter, i):
     return z ^ (z >> np.uint64(31))
 
 
-@njit(inline="always", **_OPTS)
+@njit(inline="always", **_RNG_OPTS)
 def _u01(z):
     return np.float64(z >> np.uint64(11)) * (1.0 / 9007199254740992.0)
+
+
+@njit(inline="always", **_RNG_OPTS)
+def _normal_at(key, counter, j):
+    # Box-Muller on draws 2j and 2j+1; 1 - u is in (0, 1], so the log is finite.
+    u1 = _u01(_mix(key, counter, 2 * j))
+    u2 = _u01(_mix(key, counter, 2 * j + 1))
+    return np.sqrt(-2.0 * np.log(1.0 - u1)) * np.cos(6.283185307179586 * u2)
+
+
+@njit(**_RNG_OPTS)
+def counter_uniform(key, counter, out):
+    """Fills `out` (1-d) with uniform [0, 1) draws number 0..n-1 of stream (key, counter)."""
+    for i in range(out.size):
+        out[i] = _u01(_mix(key, counter, i))
+        if out[i] >= 1.0:  # float32 rounding of values just under 1
+            out[i] = 0.0
+
+
+@njit(**_RNG_OPTS)
+def counter_normal(key, counter, out):
+    for i in range(out.size):
+        out[i] = _normal_at(key, counter, i)
+
+
+@njit(**_RNG_OPTS)
+def counter_truncated(key, counter, out):
+    """Standard normal draws re-drawn while |z| >= 2 (attempt a of element i uses i + a*n)."""
+    n = out.size
+    for i in range(n):
+        z = 0.0
+        for a in range(64):
+            z = _normal_at(key, counter, i + a * n)
+            if abs(z) < 2.0:
+                break
+        out[i] = z
+
+
+@njit(**_RNG_OPTS)
+def counter_uniform_int(key, counter, lo, hi, out):
+    span = np.uint64(hi - lo)
+    for i in range(out.size):
+        out[i] = lo + np.int64(_mix(key, counter, i) % span)
+
+from jitgraph.codegen.nn_kernels import *  # noqa: E402,F401,F403 - nn kernels live beside

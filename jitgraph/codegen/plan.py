@@ -353,6 +353,7 @@ def schedule(ops, groups, kinds) -> list:
 def build_plan(graph, signature, feeds: list, feed_ranks: list, fetches: list, targets: list,
                compile_kernels: bool = True) -> Plan:
     fed = set(feeds)
+    fetches = [_ref_source(f, fed) for f in fetches]
     fetch_tensors = [f for f in fetches if f is not None]
     ops = prune(fetch_tensors, targets, fed)
     shapes = refine_shapes(ops, dict(zip(feeds, feed_ranks)))
@@ -399,6 +400,17 @@ def build_plan(graph, signature, feeds: list, feed_ranks: list, fetches: list, t
     plan.alias_fetches = [i for i, f in enumerate(fetches)
                           if f is not None and (f.op.type in ALIASING_OPS or f in fed)]
     return plan
+
+
+def _ref_source(t, fed):
+    """A fetched read of a variable (`v/read`, an Identity chain) is the variable itself:
+    as with TF's ref variables, its value is the buffer's at the end of the run."""
+    if t is None:
+        return t
+    src = t
+    while src not in fed and src.op.type == "Identity" and not src.op.control_inputs:
+        src = src.op.inputs[0]
+    return src if src.op.type == "VariableV2" and src not in fed else t
 
 
 def _make_stages(ops, kinds, shapes, fetch_set, feeds) -> list:

@@ -247,7 +247,10 @@ class Graph:
                 if t.graph is not self:
                     raise ValueError(f"Tensor {t!r} must be from the same graph as "
                                      f"the op being created ({op_type}).")
-            name = self.unique_name(name or op_type)
+            if name and name.endswith("/"):
+                name = name[:-1]  # a scope name ends in '/': TF uses it as-is
+            else:
+                name = self.unique_name(name or op_type)
             ctrl = list(control_inputs)
             for frame in self._control_dependencies_stack:
                 for c in frame:

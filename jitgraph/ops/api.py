@@ -20,8 +20,21 @@ from jitgraph.ops.math_ops import (abs, add, add_n, cast, ceil, cos, div, divide
                                    saturate_cast, scalar_mul, sigmoid, sign, sin, sqrt, square,
                                    squared_difference, subtract, tan, tanh, to_float, to_int32,
                                    to_int64, truediv, where)
+from jitgraph.ops.random_ops import (random_normal, random_shuffle, random_uniform,
+                                     truncated_normal)
+from jitgraph.ops.state_ops import assign, assign_add, assign_sub
 from jitgraph.ops.reduction_ops import (reduce_all, reduce_any, reduce_logsumexp, reduce_max,
                                         reduce_mean, reduce_min, reduce_prod, reduce_sum)
+from jitgraph.ops.manip_ops import (argmax, argmin, boolean_mask, broadcast_to, clip_by_value,
+                                    concat, cumsum, gather, invert_permutation, one_hot, pad,
+                                    reverse, split, tile, transpose)
+from jitgraph.ops.manip_ops import range_ as range  # noqa: A001
+from jitgraph.ops.manip_ops import reverse as reverse_v2
+from jitgraph.ops.slicing import slice_ as slice  # noqa: A001
+from jitgraph.ops.slicing import strided_slice
+from jitgraph.ops.linalg_ops import tensordot
+from jitgraph.lookup import tables_initializer
+from jitgraph.ops.string_ops import as_string, string_to_hash_bucket_fast
 
 mod = floormod
 neg = negative

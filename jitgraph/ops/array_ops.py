@@ -217,13 +217,13 @@ def _shape_arg(shape):
 def zeros(shape, dtype=dtypes.float32, name=None):
     dtype = dtypes.as_dtype(dtype)
     with get_default_graph().name_scope(name or "zeros") as scope:
-        return fill(_shape_arg(shape), constant(0, dtype=dtype), name=scope.rstrip("/"))
+        return fill(_shape_arg(shape), constant(0, dtype=dtype), name=scope)
 
 
 def ones(shape, dtype=dtypes.float32, name=None):
     dtype = dtypes.as_dtype(dtype)
     with get_default_graph().name_scope(name or "ones") as scope:
-        return fill(_shape_arg(shape), constant(1, dtype=dtype), name=scope.rstrip("/"))
+        return fill(_shape_arg(shape), constant(1, dtype=dtype), name=scope)
 
 
 def _like(x, value, dtype, name):
@@ -483,3 +483,4 @@ def unstack(value, num=None, axis=0, name="unstack"):
         raise ValueError(f"axis = {axis} not in [{-r}, {r})")
     op = make_op("Unpack", [x], [x.dtype] * num, {"axis": axis, "num": num}, name=name)
     return op.outputs
+from jitgraph.ops.manip_ops import where_indices  # noqa: E402,F401 - defined there; lazy (cycle)

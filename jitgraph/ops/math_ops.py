@@ -221,7 +221,7 @@ def truediv(x, y, name=None):
     if x.dtype in _TRUEDIV_INT:
         with get_default_graph().name_scope(name or "truediv") as scope:
             ft = _TRUEDIV_INT[x.dtype]
-            return real_div(cast(x, ft), cast(y, ft), name=scope.rstrip("/") + "_div")
+            return real_div(cast(x, ft), cast(y, ft), name=scope)
     return real_div(x, y, name=name or "truediv")
 
 

@@ -103,7 +103,9 @@ def make_op(op_type, inputs, out_dtypes, attrs=None, name=None, graph=None):
 
     d = get(op_type)
     if graph is None:
-        graph = inputs[0].graph if inputs else get_default_graph()
+        g = get_default_graph()
+        # A function graph (e.g. a Dataset.map body) captures outer tensors itself.
+        graph = g if g.building_function or not inputs else inputs[0].graph
     attrs = dict(attrs or {})
     ctx = ShapeCtx([t.shape.as_tuple() for t in inputs], [t.dtype for t in inputs], attrs,
                    [constant_value(t) for t in inputs], out_dtypes)

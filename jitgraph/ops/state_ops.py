@@ -40,8 +40,14 @@ def variable_op(shape, dtype, name="Variable", container="", shared_name=""):
                                                  "shared_name": shared_name}, name=name)
 
 
+def _ref(x):
+    """The VariableV2 output behind a Variable (assign ops write through it)."""
+    return x._ref() if hasattr(x, "_ref") else x
+
+
 def assign(ref, value, validate_shape=True, use_locking=None, name=None):
     from jitgraph.ops.constant import convert_to_tensor
+    ref = _ref(ref)
     value = convert_to_tensor(value, dtype=ref.dtype)
     if validate_shape and not ref.shape.is_compatible_with(value.shape):
         raise ValueError(f"Dimensions must be equal, but are {ref.shape} and {value.shape} for "
@@ -53,6 +59,7 @@ def assign(ref, value, validate_shape=True, use_locking=None, name=None):
 
 def assign_add(ref, value, use_locking=None, name=None):
     from jitgraph.ops.constant import convert_to_tensor
+    ref = _ref(ref)
     value = convert_to_tensor(value, dtype=ref.dtype)
     return make_tensor("AssignAdd", [ref, value], ref.dtype,
                        {"use_locking": bool(use_locking)}, name=name or "AssignAdd")
@@ -60,6 +67,7 @@ def assign_add(ref, value, use_locking=None, name=None):
 
 def assign_sub(ref, value, use_locking=None, name=None):
     from jitgraph.ops.constant import convert_to_tensor
+    ref = _ref(ref)
     value = convert_to_tensor(value, dtype=ref.dtype)
     return make_tensor("AssignSub", [ref, value], ref.dtype,
                        {"use_locking": bool(use_locking)}, name=name or "AssignSub")

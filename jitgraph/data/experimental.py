@@ -1,0 +1,23 @@
+"""`tf.data.experimental`: the transformations TF 1.x programs reach for most."""
+from __future__ import annotations
+
+from jitgraph.data.dataset import AUTOTUNE, Dataset
+
+__all__ = ["AUTOTUNE", "shuffle_and_repeat", "map_and_batch", "unbatch"]
+
+
+def shuffle_and_repeat(buffer_size, count=None, seed=None):
+    """shuffle(buffer_size, seed) then repeat(count), reshuffling each epoch."""
+    return lambda ds: ds.shuffle(buffer_size, seed).repeat(count)
+
+
+def map_and_batch(map_func, batch_size, num_parallel_batches=None, drop_remainder=False,
+                  num_parallel_calls=None):
+    return lambda ds: ds.map(map_func).batch(batch_size, drop_remainder)
+
+
+def unbatch():
+    """Splits each element into its slices along the first dimension."""
+    def apply(ds):
+        return ds.flat_map(lambda *x: Dataset.from_tensor_slices(x if len(x) > 1 else x[0]))
+    return apply

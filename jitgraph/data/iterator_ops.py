@@ -1,0 +1,130 @@
+"""The iterator host ops: `MakeIterator` (the initializer) and `IteratorGetNext`.
+
+Both name their iterator by a graph-unique key; its state (an `IteratorRuntime`)
+lives in the Session's `RunState.resources`, so two Sessions on one graph
+iterate independently, as in TF. `IteratorGetNext` is a stateful host op: the
+planner runs it in a host stage and hands its arrays to the compiled stage
+that consumes them, in the same `run`.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from jitgraph.data.context import Context
+from jitgraph.framework import errors
+from jitgraph.framework.tensor_shape import TensorShape
+from jitgraph.ops.registry import make_op, register
+
+
+class IteratorRuntime:
+    """One initialization of an iterator: the pipeline's chunk generator and a cursor."""
+
+    __slots__ = ("_gen", "_chunk", "_pos", "_done")
+
+    def __init__(self, dataset, ctx):
+        self._gen = dataset._chunks(ctx)
+        self._chunk = None
+        self._pos = 0
+        self._done = False
+
+    def next(self, op):
+        ch = self._chunk
+        while ch is None or self._pos >= ch.n:
+            if self._done:
+                raise _end_of_sequence(op)
+            try:
+                ch = next(self._gen, None)
+            except Exception:
+                self._done = True  # a failed pipeline stays at its end, as TF's does
+                raise
+            self._chunk, self._pos = ch, 0
+            if ch is None:
+                self._done = True
+                raise _end_of_sequence(op)
+        e = ch.element(self._pos)
+        self._pos += 1
+        return e
+
+
+def _end_of_sequence(op):
+    return errors.OutOfRangeError(None, op, f"End of sequence\n\t [[node {op.name} (defined at "
+                                            "<graph>) ]]")
+
+
+def resource_key(name):
+    return ("iterator", name)
+
+
+# -- MakeIterator ------------------------------------------------------------------------
+def _make_iterator_np(k, *captured):
+    ds = k.op._py["dataset"]
+    ctx = Context(dict(zip(k.op._py["captures"], captured)))
+    k.state.resources[resource_key(k.attrs["iterator"])] = IteratorRuntime(ds, ctx)
+    return ()
+
+
+register("MakeIterator", shape=lambda s: [], numpy=_make_iterator_np, host=True, stateful=True)
+
+
+def make_iterator_op(dataset, iterator_name, graph, name):
+    captures = dataset._captures()
+    op = make_op("MakeIterator", captures, [], {"iterator": iterator_name}, name=name,
+                 graph=graph)
+    op._py["dataset"] = dataset
+    op._py["captures"] = captures
+    return op
+
+
+# -- IteratorGetNext -----------------------------------------------------------------------
+def _get_next_np(k):
+    key = resource_key(k.attrs["iterator"])
+    rt = k.state.resources.get(key)
+    if rt is None:
+        one_shot = k.op._py.get("one_shot")
+        if one_shot is None:
+            raise errors.FailedPreconditionError(
+                None, k.op, "GetNext() failed because the iterator has not been initialized. "
+                            "Ensure that you have run the initializer operation for this "
+                            "iterator before getting the next element.")
+        rt = k.state.resources[key] = IteratorRuntime(one_shot, _one_shot_context(one_shot,
+                                                                                  k.op.graph))
+    values = rt.next(k.op)
+    out = []
+    for v in values:
+        v = np.asarray(v)
+        # Rows sliced from the user's arrays are views: hand out copies, as TF does.
+        out.append(v if v.flags.owndata else v.copy())
+    return out[0] if len(out) == 1 else tuple(out)
+
+
+def _one_shot_context(dataset, graph):
+    """A one-shot iterator evaluates its captured tensors once, on first use."""
+    caps = dataset._captures()
+    if not caps:
+        return Context()
+    from jitgraph.session import Session
+    sess = Session(graph=graph)
+    sess.jit = False  # evaluated once: not worth a compile
+    try:
+        values = sess.run(caps)
+    except errors.InvalidArgumentError as e:
+        raise errors.InvalidArgumentError(
+            None, None, "Failed to capture the dataset's input tensors for a one-shot "
+                        "iterator (a placeholder cannot be captured; use "
+                        f"make_initializable_iterator()): {e}") from None
+    return Context(dict(zip(caps, values)))
+
+
+register("IteratorGetNext",
+         shape=lambda s: [TensorShape(x).as_tuple() for x in s.attrs["output_shapes"]],
+         numpy=_get_next_np, host=True, stateful=True)
+
+
+def get_next_op(iterator_name, flat_specs, graph, name, one_shot=None):
+    op = make_op("IteratorGetNext", [], [s.dtype for s in flat_specs],
+                 {"iterator": iterator_name,
+                  "output_types": [s.dtype for s in flat_specs],
+                  "output_shapes": [s.shape for s in flat_specs]}, name=name, graph=graph)
+    if one_shot is not None:
+        op._py["one_shot"] = one_shot
+    return op

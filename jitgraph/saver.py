@@ -1,0 +1,486 @@
+"""`tf.train.Saver`: checkpoints of variable values, and the `checkpoint` state file.
+
+A checkpoint with prefix P is two files, in our own format (not TF's bundle):
+
+- `P.data-00000-of-00001`: the values' raw little-endian C-order bytes, one after
+  another (strings as 8-byte length + bytes each);
+- `P.index`: JSON naming, for each variable, dtype, shape, offset, length and the
+  CRC32 of its bytes, plus the data file's total size.
+
+Every file is written to a temporary name and renamed into place, data before index,
+and the `checkpoint` state file (TF's text format) last: a crash mid-save leaves the
+previous checkpoints and the state that names them intact. `restore` checks the
+whole checkpoint (files, names, dtypes, shapes, checksums) before it assigns any
+variable, then assigns all of them in one `sess.run`.
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import time
+import uuid
+import zlib
+
+import numpy as np
+
+from jitgraph.framework import dtypes, errors
+from jitgraph.framework.graph import GraphKeys, get_default_graph
+
+_FORMAT = "jitgraph-checkpoint-1"
+_DATA_SUFFIX = ".data-00000-of-00001"
+_INDEX_SUFFIX = ".index"
+
+
+# -- files ------------------------------------------------------------------------------
+def _atomic_write(path, chunks):
+    """Writes the byte chunks to `path` through a temporary file and one rename."""
+    tmp = f"{path}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    try:
+        with open(tmp, "wb") as f:
+            for chunk in chunks:
+                f.write(chunk)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.remove(tmp)
+        raise
+
+
+def _tensor_bytes(value: np.ndarray) -> bytes:
+    if value.dtype == object:
+        parts = []
+        for s in value.ravel():
+            b = s.encode() if isinstance(s, str) else bytes(s)
+            parts.append(len(b).to_bytes(8, "little") + b)
+        return b"".join(parts)
+    return np.ascontiguousarray(value).astype(value.dtype.newbyteorder("<"),
+                                              copy=False).tobytes()
+
+
+def _tensor_from_bytes(data: bytes, dtype, shape) -> np.ndarray:
+    if dtype == dtypes.string:
+        items, pos = [], 0
+        n = int(np.prod(shape)) if shape else 1
+        for _ in range(n):
+            ln = int.from_bytes(data[pos:pos + 8], "little")
+            items.append(data[pos + 8:pos + 8 + ln])
+            pos += 8 + ln
+        out = np.empty(len(items), dtype=object)
+        out[:] = items
+        return out.reshape(shape)
+    npdt = np.dtype(dtype.as_numpy_dtype).newbyteorder("<")
+    return np.frombuffer(data, dtype=npdt).astype(dtype.as_numpy_dtype).reshape(shape)
+
+
+def _encode_tensors(names, values, index):
+    """Yields the data file's chunks and fills `index` with each entry's place and CRC."""
+    offset = 0
+    for name, value in zip(names, values):
+        data = _tensor_bytes(value)
+        index[name] = {"dtype": _dtype_of(value).name, "shape": list(value.shape),
+                       "offset": offset, "length": len(data), "crc32": zlib.crc32(data)}
+        offset += len(data)
+        yield data
+
+
+def _dtype_of(value):
+    return dtypes.string if value.dtype == object else dtypes.as_dtype(value.dtype)
+
+
+def _files_of(prefix, meta_graph_suffix="meta"):
+    return [prefix + _INDEX_SUFFIX, prefix + _DATA_SUFFIX, f"{prefix}.{meta_graph_suffix}"]
+
+
+def _not_valid(save_path):
+    return ValueError(f"The passed save_path is not a valid checkpoint: {save_path}")
+
+
+def _data_loss(path, why):
+    return errors.DataLossError(None, None, f"Unable to read checkpoint file {path}: {why}")
+
+
+def read_checkpoint(save_path):
+    """{name: np.ndarray} of every tensor in the checkpoint, all checks done first.
+
+    Raises:
+      ValueError: the index or data file is missing.
+      DataLossError: a file is unreadable, truncated or fails its checksum.
+    """
+    index_path, data_path = save_path + _INDEX_SUFFIX, save_path + _DATA_SUFFIX
+    if not os.path.isfile(index_path) or not os.path.isfile(data_path):
+        raise _not_valid(save_path)
+    try:
+        with open(index_path, "rb") as f:
+            index = json.loads(f.read().decode("utf-8"))
+        if index.get("format") != _FORMAT:
+            raise ValueError(f"unknown format {index.get('format')!r}")
+        entries = index["tensors"]
+        total = int(index["data_size"])
+    except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError) as e:
+        raise _data_loss(index_path, f"corrupt index ({e})") from e
+    with open(data_path, "rb") as f:
+        data = f.read()
+    if len(data) != total:
+        raise _data_loss(data_path, f"expected {total} bytes, found {len(data)} "
+                                    "(truncated or overwritten)")
+    out = {}
+    for name, e in entries.items():
+        try:
+            chunk = data[e["offset"]:e["offset"] + e["length"]]
+            crc = zlib.crc32(chunk)
+            if len(chunk) != e["length"] or crc != e["crc32"]:
+                raise _data_loss(data_path, f"Checksum does not match for '{name}': stored "
+                                            f"{e['crc32']} vs. calculated on the restored "
+                                            f"bytes {crc}")
+            out[name] = _tensor_from_bytes(chunk, dtypes.as_dtype(e["dtype"]),
+                                           tuple(e["shape"]))
+        except errors.DataLossError:
+            raise
+        except (ValueError, KeyError, TypeError) as err:
+            raise _data_loss(data_path, f"bad entry '{name}' ({err})") from err
+    return out
+
+
+# -- the checkpoint state file ------------------------------------------------------------
+class CheckpointState:
+    """TF's CheckpointState proto: the latest checkpoint and all those still kept."""
+
+    def __init__(self, model_checkpoint_path="", all_model_checkpoint_paths=(),
+                 all_model_checkpoint_timestamps=(), last_preserved_timestamp=0.0):
+        self.model_checkpoint_path = model_checkpoint_path
+        self.all_model_checkpoint_paths = list(all_model_checkpoint_paths)
+        self.all_model_checkpoint_timestamps = list(all_model_checkpoint_timestamps)
+        self.last_preserved_timestamp = last_preserved_timestamp
+
+    def __str__(self):
+        lines = [f"model_checkpoint_path: {_quote(self.model_checkpoint_path)}"]
+        lines += [f"all_model_checkpoint_paths: {_quote(p)}"
+                  for p in self.all_model_checkpoint_paths]
+        lines += [f"all_model_checkpoint_timestamps: {t!r}"
+                  for t in self.all_model_checkpoint_timestamps]
+        if self.last_preserved_timestamp:
+            lines.append(f"last_preserved_timestamp: {self.last_preserved_timestamp!r}")
+        return "\n".join(lines) + "\n"
+
+    __repr__ = __str__
+
+
+def _quote(s):
+    return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+_STATE_LINE = re.compile(r'^\s*(\w+)\s*:\s*(".*"|[-+0-9.eE]+)\s*$')
+
+
+def _parse_state(text) -> CheckpointState:
+    st = CheckpointState()
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        m = _STATE_LINE.match(line)
+        if not m:
+            raise ValueError(f"cannot parse line {line!r}")
+        key, raw = m.groups()
+        val = json.loads(raw) if raw.startswith('"') else float(raw)
+        if key == "model_checkpoint_path":
+            st.model_checkpoint_path = val
+        elif key == "all_model_checkpoint_paths":
+            st.all_model_checkpoint_paths.append(val)
+        elif key == "all_model_checkpoint_timestamps":
+            st.all_model_checkpoint_timestamps.append(val)
+        elif key == "last_preserved_timestamp":
+            st.last_preserved_timestamp = val
+        else:
+            raise ValueError(f"unknown field {key!r}")
+    return st
+
+
+def get_checkpoint_state(checkpoint_dir, latest_filename=None):
+    """`tf.train.get_checkpoint_state`: the CheckpointState in `checkpoint_dir`, or None.
+
+    Relative paths in the file are relative to `checkpoint_dir`, as in TF.
+    """
+    path = os.path.join(checkpoint_dir, latest_filename or "checkpoint")
+    if not os.path.isfile(path):
+        return None
+    try:
+        with open(path, encoding="utf-8") as f:
+            st = _parse_state(f.read())
+    except (OSError, ValueError, UnicodeDecodeError):
+        return None  # TF logs "Checkpoint ignored" and carries on
+    if not st.model_checkpoint_path:
+        raise ValueError(f"Invalid checkpoint state loaded from {checkpoint_dir}")
+
+    def fix(p):
+        return p if os.path.isabs(p) else os.path.join(checkpoint_dir, p)
+    st.model_checkpoint_path = fix(st.model_checkpoint_path)
+    st.all_model_checkpoint_paths = [fix(p) for p in st.all_model_checkpoint_paths]
+    return st
+
+
+def update_checkpoint_state(save_dir, model_checkpoint_path, all_model_checkpoint_paths=None,
+                            latest_filename=None, all_model_checkpoint_timestamps=None,
+                            last_preserved_timestamp=None, save_relative_paths=False):
+    """Writes the state file atomically (`tf.train.update_checkpoint_state`)."""
+    paths = list(all_model_checkpoint_paths or [])
+    if not paths or paths[-1] != model_checkpoint_path:
+        paths.append(model_checkpoint_path)
+    # TF's rules: relative to save_dir when asked, or when save_dir itself is relative
+    # (readers join relative paths to the directory); absolute paths stay absolute.
+    if save_relative_paths:
+        def rel(p):
+            return os.path.relpath(p, save_dir) if os.path.isabs(p) else p
+    elif not os.path.isabs(save_dir):
+        def rel(p):
+            return p if os.path.isabs(p) else os.path.relpath(p, save_dir)
+    else:
+        def rel(p):
+            return p
+    st = CheckpointState(rel(model_checkpoint_path), [rel(p) for p in paths],
+                         all_model_checkpoint_timestamps or (),
+                         last_preserved_timestamp or 0.0)
+    path = os.path.join(save_dir, latest_filename or "checkpoint")
+    _atomic_write(path, [str(st).encode("utf-8")])
+
+
+def checkpoint_exists(checkpoint_prefix):
+    """`tf.train.checkpoint_exists`: whether a checkpoint with this prefix is on disk."""
+    return os.path.isfile(str(checkpoint_prefix) + _INDEX_SUFFIX)
+
+
+def latest_checkpoint(checkpoint_dir, latest_filename=None):
+    """`tf.train.latest_checkpoint`: the newest checkpoint's prefix, or None."""
+    st = get_checkpoint_state(checkpoint_dir, latest_filename)
+    if st and st.model_checkpoint_path and checkpoint_exists(st.model_checkpoint_path):
+        return st.model_checkpoint_path
+    return None
+
+
+def get_checkpoint_mtimes(checkpoint_prefixes):
+    return [os.path.getmtime(p + _INDEX_SUFFIX) for p in checkpoint_prefixes
+            if checkpoint_exists(p)]
+
+
+def remove_checkpoint(checkpoint_prefix, checkpoint_format_version=None,
+                      meta_graph_suffix="meta"):
+    for p in _files_of(checkpoint_prefix, meta_graph_suffix):
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(p)
+
+
+# -- the Saver ---------------------------------------------------------------------------
+def _var_name(v):
+    return v.op.name
+
+
+def _var_map(var_list):
+    """{checkpoint name: variable} from None / a list / a dict, as TF's Saver reads it."""
+    if var_list is None:
+        var_list = get_default_graph().get_collection(GraphKeys.GLOBAL_VARIABLES)
+    if isinstance(var_list, dict):
+        return dict(var_list)
+    out = {}
+    for v in var_list:
+        name = _var_name(v)
+        if name in out:
+            raise ValueError(f"At least two variables have the same name: {name}")
+        out[name] = v
+    return out
+
+
+class Saver:
+    """Saves and restores variables (`tf.train.Saver`)."""
+
+    def __init__(self, var_list=None, reshape=False, sharded=False, max_to_keep=5,
+                 keep_checkpoint_every_n_hours=10000.0, name=None, restore_sequentially=False,
+                 saver_def=None, builder=None, defer_build=False, allow_empty=False,
+                 write_version=None, pad_step_number=False, save_relative_paths=False,
+                 filename=None):
+        self._vars = _var_map(var_list)
+        self._allow_empty = allow_empty
+        if not self._vars and not allow_empty:
+            raise ValueError("No variables to save")
+        self._reshape = reshape
+        self._max_to_keep = max_to_keep
+        self._keep_every_secs = keep_checkpoint_every_n_hours * 3600.0
+        self._next_keep_time = time.time() + self._keep_every_secs
+        self._pad_step_number = pad_step_number
+        self._save_relative_paths = save_relative_paths
+        self._filename = filename
+        self._name = name or "save"
+        self._last_checkpoints: list = []  # [(prefix, timestamp)], oldest first
+        self._graph = None
+        self._restore_op = None
+        self._feeds = {}
+        if self._vars:
+            self._graph = next(iter(self._vars.values())).op.graph
+            self._graph.add_to_collection(GraphKeys.SAVERS, self)
+
+    def _restore_graph(self):
+        """Placeholders and Assigns for the entries that are raw variable tensors.
+
+        Variables are restored with `Variable.load` (no graph ops, nothing to compile);
+        a bare VariableV2 tensor has no `load`, so it gets an Assign fed by a placeholder,
+        all grouped so that one run assigns them.
+        """
+        if self._restore_op is not None:
+            return self._restore_op
+        from jitgraph.ops.array_ops import group
+        from jitgraph.ops.constant import placeholder
+        from jitgraph.ops.state_ops import assign
+
+        g = self._graph
+        assigns = []
+        with g.as_default(), g.name_scope(self._name):
+            for name, var in self._vars.items():
+                if hasattr(var, "load"):
+                    continue
+                ref = var.op.outputs[0]
+                ph = placeholder(ref.dtype, None if self._reshape else ref.shape,
+                                 name="restore_value")
+                self._feeds[name] = ph
+                assigns.append(assign(ref, ph, validate_shape=not self._reshape))
+            self._restore_op = group(*assigns, name="restore_all")
+        return self._restore_op
+
+    # -- bookkeeping ------------------------------------------------------------------
+    @property
+    def last_checkpoints(self):
+        return [p for p, _ in self._last_checkpoints]
+
+    def set_last_checkpoints(self, last_checkpoints):
+        self._last_checkpoints = [(p, None) for p in last_checkpoints]
+
+    def set_last_checkpoints_with_time(self, last_checkpoints_with_time):
+        self._last_checkpoints = list(last_checkpoints_with_time)
+
+    def recover_last_checkpoints(self, checkpoint_paths):
+        mtimes = get_checkpoint_mtimes(checkpoint_paths)
+        kept = [p for p in checkpoint_paths if checkpoint_exists(p)]
+        self.set_last_checkpoints_with_time(list(zip(kept, mtimes)))
+
+    def _record(self, prefix):
+        """Adds `prefix` as newest; returns the checkpoints that fall out of the window."""
+        self._last_checkpoints = [(p, t) for p, t in self._last_checkpoints if p != prefix]
+        self._last_checkpoints.append((prefix, time.time()))
+        dropped = []
+        if self._max_to_keep:
+            while len(self._last_checkpoints) > self._max_to_keep:
+                p, t = self._last_checkpoints.pop(0)
+                # keep_checkpoint_every_n_hours: one checkpoint per period survives.
+                if t is not None and t >= self._next_keep_time:
+                    self._next_keep_time += self._keep_every_secs
+                    continue
+                dropped.append(p)
+        return dropped
+
+    # -- save ---------------------------------------------------------------------
+    def save(self, sess, save_path, global_step=None, latest_filename=None,
+             meta_graph_suffix="meta", write_meta_graph=True, write_state=True,
+             strip_default_attrs=False, save_debug_info=False):
+        """Writes a checkpoint of the variables' values; returns its path prefix."""
+        if latest_filename is None:
+            latest_filename = "checkpoint"
+        elif os.path.split(latest_filename)[0]:
+            raise ValueError("'latest_filename' must not contain path components")
+        save_path = os.fspath(save_path)
+        if global_step is not None:
+            if not isinstance(global_step, (int, np.integer)):
+                global_step = sess.run(global_step)
+            step = int(global_step)
+            prefix = f"{save_path}-{step:08d}" if self._pad_step_number else f"{save_path}-{step}"
+        else:
+            prefix = save_path
+        save_dir = os.path.dirname(prefix) or "."
+        if not os.path.isdir(save_dir):
+            raise ValueError(f"Parent directory of {save_path} doesn't exist, can't save.")
+        if self._vars:
+            self._write_checkpoint(sess, prefix)
+        elif not self._allow_empty:
+            raise ValueError("No variables to save")
+        if write_meta_graph:
+            self.export_meta_graph(f"{prefix}.{meta_graph_suffix}")
+        if write_state:
+            dropped = self._record(prefix)
+            update_checkpoint_state(save_dir, prefix, self.last_checkpoints, latest_filename,
+                                    save_relative_paths=self._save_relative_paths)
+            for p in dropped:  # deleted only once the state file no longer names them
+                remove_checkpoint(p, meta_graph_suffix=meta_graph_suffix)
+        return prefix
+
+    def _write_checkpoint(self, sess, prefix):
+        names = list(self._vars)
+        values = sess.run([self._vars[n].op.outputs[0] for n in names])
+        values = [np.asarray(v) if not isinstance(v, bytes) else np.array(v, dtype=object)
+                  for v in values]
+        index = {}
+        _atomic_write(prefix + _DATA_SUFFIX, _encode_tensors(names, values, index))
+        size = sum(e["length"] for e in index.values())
+        doc = {"format": _FORMAT, "data_file": os.path.basename(prefix + _DATA_SUFFIX),
+               "data_size": size, "tensors": index}
+        _atomic_write(prefix + _INDEX_SUFFIX, [json.dumps(doc, indent=1).encode("utf-8")])
+
+    def export_meta_graph(self, filename=None, collection_list=None, as_text=False,
+                          export_scope=None, clear_devices=False, clear_extraneous_savers=False,
+                          strip_default_attrs=False, save_debug_info=False):
+        """Writes the graph's structure as JSON (ours, not TF's MetaGraphDef proto)."""
+        g = self._graph or get_default_graph()
+        nodes = [{"name": op.name, "op": op.type,
+                  "input": [t.name for t in op.inputs]
+                  + ["^" + c.name for c in op.control_inputs]}
+                 for op in g.get_operations()]
+        doc = {"format": "jitgraph-meta-1", "nodes": nodes,
+               "variables": {n: v.op.name for n, v in self._vars.items()}}
+        if filename:
+            _atomic_write(filename, [json.dumps(doc).encode("utf-8")])
+        return doc
+
+    # -- restore ----------------------------------------------------------------------
+    def restore(self, sess, save_path):
+        """Restores every variable from the checkpoint `save_path`, or none of them."""
+        if save_path is None:
+            raise ValueError("Can't load save_path when it is None.")
+        save_path = os.fspath(save_path)
+        if not checkpoint_exists(save_path):
+            raise _not_valid(save_path)
+        stored = read_checkpoint(save_path)
+        values = {}
+        for name, var in self._vars.items():
+            if name not in stored:
+                raise errors.NotFoundError(None, None, f"Key {name} not found in checkpoint")
+            value = stored[name]
+            ref = var.op.outputs[0]
+            if _dtype_of(value) != ref.dtype:
+                raise errors.InvalidArgumentError(
+                    None, None, f"tensor_name = {name}; expected dtype {ref.dtype.name} does "
+                                f"not equal original dtype {_dtype_of(value).name}")
+            values[name] = self._fit_shape(name, ref, value)
+        # Everything is checked: only now assign, all of them.
+        raw = {}
+        for name, value in values.items():
+            var = self._vars[name]
+            if hasattr(var, "load"):
+                var.load(value, sess)
+            else:
+                raw[name] = value
+        if raw:
+            op = self._restore_graph()
+            sess.run(op, feed_dict={self._feeds[n]: v for n, v in raw.items()})
+
+    def _fit_shape(self, name, ref, value):
+        shape = ref.shape
+        if shape.ndims is None or shape.is_compatible_with(value.shape):
+            return value
+        if self._reshape and shape.is_fully_defined() and \
+                shape.num_elements() == value.size:
+            return value.reshape(shape.as_tuple())
+        lhs = "[" + ",".join("?" if d is None else str(d) for d in shape.as_tuple()) + "]"
+        rhs = "[" + ",".join(str(d) for d in value.shape) + "]"
+        raise errors.InvalidArgumentError(
+            None, None, f"Restoring from checkpoint failed. Assign requires shapes of both "
+                        f"tensors to match. lhs shape= {lhs} rhs shape= {rhs} (variable "
+                        f"'{name}')")
