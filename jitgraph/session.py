@@ -11,7 +11,7 @@ import warnings
 import numpy as np
 
 from jitgraph import config
-from jitgraph.codegen.plan import build_plan
+from jitgraph.codegen.plan import STORE_OPS, build_plan
 from jitgraph.codegen.signature import Signature
 from jitgraph.framework import errors, nest
 from jitgraph.framework.graph import (Operation, Tensor, _session_stack, get_default_graph)
@@ -218,8 +218,7 @@ class BaseSession:
 
     @property
     def graph_def(self):
-        from jitgraph.framework.graph_def import graph_to_graph_def
-        return graph_to_graph_def(self._graph)
+        return self._graph.as_graph_def()
 
     @property
     def sess_str(self):
@@ -374,11 +373,12 @@ class BaseSession:
                 (t.name, t.dtype.name, v.ndim) for t, v in zip(feeds, values))))
             plan = build_plan(self._graph, sig, feeds, [v.ndim for v in values],
                               fetch_list, targets)
-            if self.jit:
+            jit = self.jit and not _initializer_only(plan)
+            if jit:
                 from jitgraph.codegen.compiler import compile_plan
                 compile_plan(plan)
                 self._note_compile()
-            runner = _Runner(plan, self._state, self.jit)
+            runner = _Runner(plan, self._state, jit)
             self._runners[key] = runner
             return runner
 
@@ -405,6 +405,17 @@ class BaseSession:
         runner = self._runners.get(key) or self._make_runner(key, fetches, elems, feed_dict,
                                                               values)
         return runner.plan
+
+
+def _initializer_only(plan) -> bool:
+    """Whether `plan` only sets variables from constants and random draws (an initializer).
+
+    Such a plan runs once per Session: compiling it would cost far more (≈0.5 s) than
+    running it on the numpy interpreter (µs to ms), which draws the same numbers.
+    """
+    if plan.feeds or plan.read_vars or not plan.written_vars:
+        return False
+    return all(op.type == "Assign" for op in plan.ops if op.type in STORE_OPS)
 
 
 def _make_feed_converter(t: Tensor):

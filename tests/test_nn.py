@@ -337,3 +337,51 @@ def test_sparse_xent_random_shapes(rows, classes, seed):
         np.testing.assert_allclose(loss_o, loss, rtol=1e-4, atol=1e-5)
         np.testing.assert_allclose(sm_o, p, rtol=1e-4, atol=1e-6)
         np.testing.assert_allclose(g_o, grad, rtol=1e-4, atol=1e-6)
+
+
+# -- against TF's own gradients and training run -------------------------------------------------
+FULL_REF = json.load(open(os.path.join(os.path.dirname(__file__), "reference",
+                                       "tf_reference.json")))
+
+
+@pytest.mark.parametrize("jit", [True, False])
+def test_softmax_log_gradient_matches_tf(jit):
+    from reference.reference_data import gradient_inputs
+    case = FULL_REF["gradients"]["cases"]["softmax_log"]
+    d = gradient_inputs()
+    x = tf.placeholder(tf.float32, [3, 4])
+    c = tf.placeholder(tf.float32, [3, 4])
+    y = tf.reduce_sum(tf.log(tf.nn.softmax(x)) * c)
+    sess = tf.Session()
+    sess.jit = jit
+    val, gx, gc = sess.run([y] + tf.gradients(y, [x, c]), {x: d["x34"], c: d["c34"]})
+    np.testing.assert_allclose(val, case["value"], rtol=1e-5)
+    np.testing.assert_allclose(gx, case["grads"]["x"], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(gc, case["grads"]["c"], rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("jit", [True, False])
+def test_mlp_gradient_descent_matches_tf(jit):
+    # TF's MLP reference (relu dense layer, sparse softmax CE loss, SGD 0.1), with the
+    # update done in numpy so only tf.nn / tf.losses and gradients are under test.
+    from reference.reference_data import mlp_data
+    ref = FULL_REF["mlp"]["GradientDescent"]
+    d = mlp_data()
+    names = ["W1", "b1", "W2", "b2"]
+    ph = {k: tf.placeholder(tf.float32, d[k].shape) for k in names}
+    h = tf.nn.relu(tf.nn.bias_add(tf.matmul(tf.constant(d["X"]), ph["W1"]), ph["b1"]))
+    logits = tf.nn.bias_add(tf.matmul(h, ph["W2"]), ph["b2"])
+    loss = tf.losses.sparse_softmax_cross_entropy(tf.constant(d["labels"]), logits)
+    grads = tf.gradients(loss, [ph[k] for k in names])
+    sess = tf.Session()
+    sess.jit = jit
+    w = {k: d[k].copy() for k in names}
+    losses = []
+    for _ in range(ref["steps"]):
+        out = sess.run([loss] + grads, {ph[k]: w[k] for k in names})
+        losses.append(out[0])
+        for k, g in zip(names, out[1:]):
+            w[k] = (w[k] - np.float32(0.1) * g).astype(np.float32)
+    np.testing.assert_allclose(losses, ref["losses"], rtol=2e-5)
+    final = sess.run(loss, {ph[k]: w[k] for k in names})
+    np.testing.assert_allclose(final, ref["final_loss"], rtol=2e-5)

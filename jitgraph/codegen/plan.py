@@ -183,7 +183,10 @@ def symbolic_shapes(ops, shapes: dict, feeds) -> dict:
         d = registry.get(op.type)
         ins = [of(t) for t in op.inputs]
         out = None
-        if d.ew is not None:
+        outs = None
+        if d.extra.get("sym") is not None and all(x is not None for x in ins):
+            outs = d.extra["sym"](op, ins)  # the op's own rule, one entry per output
+        elif d.ew is not None:
             out = bcast(ins)
         elif op.type == "MatMul" and ins[0] is not None and ins[1] is not None \
                 and len(ins[0]) >= 2 and len(ins[1]) >= 2:
@@ -195,17 +198,25 @@ def symbolic_shapes(ops, shapes: dict, feeds) -> dict:
             out = ins[1]
         elif d.shape is same_shape and ins:
             out = ins[0]
+        elif op.type == "ExpandDims" and ins[0] is not None:
+            axis = op.attrs["axis"]
+            r = len(ins[0]) + 1
+            axis = axis + r if axis < 0 else axis
+            out = ins[0][:axis] + (1,) + ins[0][axis:]
         elif d.extra.get("reduces") and ins[0] is not None:
             from jitgraph.ops.reduction_ops import _norm_axes
             axes = _norm_axes(op.attrs["axis"], len(ins[0]))
             keep = op.attrs["keepdims"]
             out = tuple(1 if i in axes else x for i, x in enumerate(ins[0])
                         if keep or i not in axes)
+        if outs is None:
+            outs = [out]
         for i, t in enumerate(op.outputs):
             static = shapes.get(t, t.shape.as_tuple())
-            if out is not None and i == 0 and static is not None and len(out) == len(static) \
-                    and all(a is None or a == b for a, b in zip(static, out)):
-                sym[t] = out
+            o = outs[i] if i < len(outs) else None
+            if o is not None and static is not None and len(o) == len(static) \
+                    and all(a is None or a == b for a, b in zip(static, o)):
+                sym[t] = o
             else:
                 sym[t] = fresh_of(t)
     return sym

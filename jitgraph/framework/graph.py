@@ -356,6 +356,11 @@ class Graph:
     def version(self) -> int:
         return self._version
 
+    def as_graph_def(self, from_version=None, add_shapes=False):
+        """The graph as a TensorFlow `GraphDef` proto (needs the `tensorboard` extra)."""
+        from jitgraph.summary.graph_def import as_graph_def
+        return as_graph_def(self, add_shapes=add_shapes)
+
     @property
     def building_function(self) -> bool:
         return False

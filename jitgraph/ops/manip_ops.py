@@ -430,9 +430,29 @@ def _tile_grad(op, dy):
     return [reduce_sum(reshape(dy, split_shape), axis=list(range(0, 2 * r, 2))), None]
 
 
+def _tile_emit(g):
+    x = g.arr(0)
+    r = g.rank(0)
+    if r == 0:
+        g.out(g.s(0))
+        return
+    m = g.const(1)
+    mult = [str(int(v)) for v in np.asarray(m).ravel()] if m is not None else \
+        [f"np.int64({g.arr(1)}[{i}])" for i in range(r)]
+    out = g.tmp("tile")
+    dims = "".join(f"{x}.shape[{i}] * {mult[i]}, " for i in range(r))
+    g.line(f"{out} = np.empty(({dims}), {g.odt()})", tag=True)
+    # One pass over the output; the source index wraps around each input dim.
+    for i in range(r):
+        g.line("    " * i + f"for i{i} in range({out}.shape[{i}]):")
+    src = ", ".join(f"i{i} % {x}.shape[{i}]" for i in range(r))
+    g.line("    " * r + f"{out}[{', '.join(f'i{i}' for i in range(r))}] = {x}[{src}]")
+    g.out(out)
+
+
 register("Tile", shape=_tile_shape,
          numpy=lambda k, x, m: np.tile(x, tuple(int(v) for v in np.asarray(m).ravel())),
-         grad=_tile_grad)
+         emit=_tile_emit, grad=_tile_grad)
 
 
 def tile(input, multiples, name=None):  # noqa: A002
@@ -645,7 +665,7 @@ def _gather_grad(op, dy):
     pshape = constant(np.asarray(ps.as_list(), np.int32)) if ps.is_fully_defined() \
         else shape_op(params)
     return [make_tensor("GatherGrad", [dy, indices, pshape], dy.dtype,
-                        {"axis": op.attrs["axis"], "params_shape": ps.as_tuple()},
+                        {"axis": op.attrs["axis"], "_params_shape": ps.as_tuple()},
                         name="GatherGrad"), None]
 
 
@@ -653,7 +673,7 @@ def _gather_grad_shape(s):
     v = s.const(2)
     if v is not None:
         return [tuple(int(d) for d in np.asarray(v).ravel())]
-    return [s.attrs["params_shape"]]
+    return [s.attrs["_params_shape"]]
 
 
 def _gather_grad_np(k, dy, indices, pshape):

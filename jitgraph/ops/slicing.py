@@ -132,14 +132,14 @@ def _np_key(n, attrs, shape, begin, end, strides, op=None, newaxes=True):
 
 # -- StridedSlice ---------------------------------------------------------------------------
 def _ss_shape(s):
-    n = s.attrs["n"]
-    return [_spec_shape(s.shapes[0], n, s.attrs, s.attrs["begin_c"], s.attrs["end_c"],
-                        s.attrs["strides_c"])]
+    n = s.attrs["_n"]
+    return [_spec_shape(s.shapes[0], n, s.attrs, s.attrs["_begin_c"], s.attrs["_end_c"],
+                        s.attrs["_strides_c"])]
 
 
 def _ss_np(k, x, begin, end, strides):
     x = np.asarray(x)
-    key = _np_key(k.attrs["n"], k.attrs, x.shape, begin, end, strides, k.op)
+    key = _np_key(k.attrs["_n"], k.attrs, x.shape, begin, end, strides, k.op)
     return np.array(x[key])  # a copy (never a view of the input), 0-d stays 0-d
 
 
@@ -149,7 +149,7 @@ def _index_texts(g, entries, attrs, shape_of, check_arr=None):
     `shape_of(d)` is the source text of input dim d; shrink indices are range-checked
     against it unless the check is provable at compile time.
     """
-    begin, end, strides = attrs["begin_c"], attrs["end_c"], attrs["strides_c"]
+    begin, end, strides = attrs["_begin_c"], attrs["_end_c"], attrs["_strides_c"]
     static = g.shape(0) if check_arr is not None else None
     parts = []
     for kind, i, d in entries:
@@ -182,7 +182,7 @@ def _index_texts(g, entries, attrs, shape_of, check_arr=None):
 
 def _ss_emit(g):
     x = g.arr(0)
-    entries = _dense(g.attrs["n"], g.attrs, g.rank(0))
+    entries = _dense(g.attrs["_n"], g.attrs, g.rank(0))
     parts = _index_texts(g, entries, g.attrs, lambda d: f"{x}.shape[{d}]", check_arr=x)
     kept = [e for e in entries if e[0] != "shrink"]
     n_view = sum(1 for e in kept if e[0] != "new")
@@ -219,7 +219,7 @@ def _shape_of(x, dtype):
 def _ss_grad(op, dy):
     x, begin, end, strides = op.inputs
     attrs = dict(op.attrs)
-    attrs["in_shape"] = x.shape.as_tuple()
+    attrs["_in_shape"] = x.shape.as_tuple()
     gx = make_tensor("StridedSliceGrad", [_shape_of(x, begin.dtype), begin, end, strides, dy],
                      dy.dtype, attrs, name="StridedSliceGrad")
     return [gx, None, None, None]
@@ -233,13 +233,13 @@ def _ssg_shape(s):
     v = s.const(0)
     if v is not None:
         return [tuple(int(d) for d in np.asarray(v).ravel())]
-    return [s.attrs["in_shape"]]
+    return [s.attrs["_in_shape"]]
 
 
 def _ssg_np(k, shape, begin, end, strides, dy):
     shape = tuple(int(d) for d in np.asarray(shape).ravel())
     out = np.zeros(shape, np.asarray(dy).dtype)
-    key = _np_key(k.attrs["n"], k.attrs, shape, begin, end, strides, k.op, newaxes=False)
+    key = _np_key(k.attrs["_n"], k.attrs, shape, begin, end, strides, k.op, newaxes=False)
     view = out[key]
     out[key] = np.reshape(dy, np.shape(view))
     return out
@@ -250,7 +250,7 @@ def _ssg_emit(g):
     v = g.const(0)
     dims = [str(int(d)) for d in np.asarray(v).ravel()] if v is not None else \
         [f"np.int64({g.arr(0)}[{i}])" for i in range(r)]
-    entries = _dense(g.attrs["n"], g.attrs, r)
+    entries = _dense(g.attrs["_n"], g.attrs, r)
     # begin/end sit at inputs 1 and 2, as in StridedSlice.
     parts = _index_texts(g, entries, g.attrs, None)
     n_view = sum(1 for e in entries if e[0] in ("full", "slice"))
@@ -273,7 +273,7 @@ def _ssg_emit(g):
 
 def _ssg_grad(op, ddy):
     _, begin, end, strides, _ = op.inputs
-    attrs = {k: op.attrs[k] for k in op.attrs if k != "in_shape"}
+    attrs = {k: op.attrs[k] for k in op.attrs if k != "_in_shape"}
     return [None, None, None, None,
             make_tensor("StridedSlice", [ddy, begin, end, strides], ddy.dtype, attrs,
                         name="StridedSlice")]
@@ -307,8 +307,10 @@ def _strided_slice(x, begin, end, strides, masks, name):
             raise ValueError(f"Shape must be rank 1 and length {n} for '{what}' of "
                              f"'{name.rstrip('/')}' (op: 'StridedSlice')")
     attrs = dict(masks)
-    attrs.update(n=n, begin_c=_partial_const(begin, n), end_c=_partial_const(end, n),
-                 strides_c=_partial_const(strides, n))
+    # Underscored attrs are jitgraph's own (left out of GraphDefs): the spec's length and
+    # its values where known at build time.
+    attrs.update(_n=n, _begin_c=_partial_const(begin, n), _end_c=_partial_const(end, n),
+                 _strides_c=_partial_const(strides, n))
     return make_tensor("StridedSlice", [x, begin, end, strides], x.dtype, attrs, name=name)
 
 
@@ -398,8 +400,8 @@ def _slice_shape(s):
     n = s.shapes[1][0] if s.shapes[1] is not None else None
     if x is None:
         return [None if n is None else (None,) * n]
-    begin = s.attrs["begin_c"] if "begin_c" in s.attrs else [None] * len(x)
-    size = s.attrs["size_c"] if "size_c" in s.attrs else [None] * len(x)
+    begin = s.attrs["_begin_c"] if "_begin_c" in s.attrs else [None] * len(x)
+    size = s.attrs["_size_c"] if "_size_c" in s.attrs else [None] * len(x)
     out = []
     for i, d in enumerate(x):
         b, z = begin[i], size[i]
@@ -432,11 +434,11 @@ def _slice_np(k, x, begin, size):
 
 
 def _slice_emit(g):
-    if "begin_c" not in g.attrs:
+    if "_begin_c" not in g.attrs:
         from jitgraph.codegen.emit import NotCompilable
         raise NotCompilable("Slice of an input of unknown rank")
     x = g.arr(0)
-    begin, size = g.attrs["begin_c"], g.attrs["size_c"]
+    begin, size = g.attrs["_begin_c"], g.attrs["_size_c"]
     static = g.shape(0)
     parts = []
     for i in range(g.rank(0)):
@@ -498,5 +500,5 @@ def slice_(input_, begin, size, name=None):
         n = n if n is not None else r
         attrs = {}
         if n is not None:
-            attrs = {"begin_c": _partial_const(b, n), "size_c": _partial_const(z, n)}
+            attrs = {"_begin_c": _partial_const(b, n), "_size_c": _partial_const(z, n)}
         return make_tensor("Slice", [x, b, z], x.dtype, attrs, name=name or "Slice")
