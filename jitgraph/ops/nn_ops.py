@@ -398,10 +398,15 @@ def _xent_grad(op, grad_loss, grad_grad):
     return [g, glab]
 
 
+def _xent_sym(op, ins):
+    # Symbolic dims for the planner: loss is [batch], backprop has the logits' shape.
+    return [ins[0][:-1], ins[0]]
+
+
 register("SparseSoftmaxCrossEntropyWithLogits", shape=_xent_shapes, numpy=_sparse_xent_np,
-         emit=_xent_emit("nn_sparse_xent_rows"), grad=_xent_grad)
+         emit=_xent_emit("nn_sparse_xent_rows"), grad=_xent_grad, sym=_xent_sym)
 register("SoftmaxCrossEntropyWithLogits", shape=_xent_shapes, numpy=_xent_np,
-         emit=_xent_emit("nn_softmax_xent_rows"), grad=_xent_grad)
+         emit=_xent_emit("nn_softmax_xent_rows"), grad=_xent_grad, sym=_xent_sym)
 
 
 def _xent_ax_shapes(s):
