@@ -50,6 +50,7 @@ WORKLOADS = [
     "mlp_adam_step",
     "elementwise_4m",
     "dataset_epoch",
+    "feed_epoch",
     "run_overhead_feed",
     "run_overhead_const",
     "cold_start_empty",

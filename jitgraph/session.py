@@ -45,9 +45,10 @@ class RunMetadata(ConfigProto):
 class _Runner:
     """A Plan bound to a Session: converts feeds, runs stages, packs flat results.
 
-    A plan that is one compiled stage (the common training step) gets a small
-    generated Python function that calls the kernel directly: per-run work is
-    then a handful of attribute reads, not a walk over the plan.
+    A plan with one compiled stage (the common training step), maybe after host
+    stages (an iterator's get_next), gets a small generated Python function that
+    runs the host ops and calls the kernel directly: per-run work is then a
+    handful of attribute reads, not a walk over the plan.
     """
 
     def __init__(self, plan, state, jit):
@@ -56,8 +57,10 @@ class _Runner:
         self._fast = None
         self._fast_version = -1
         stages = plan.stages
-        if jit and len(stages) == 1 and stages[0].kind == "kernel" and not stages[0].rng_ops:
-            self._fast_src, self._fast_env = _fast_runner_source(plan, stages[0])
+        kernels = [st for st in stages if st.kind == "kernel"]
+        if jit and len(kernels) == 1 and stages[-1] is kernels[0]:
+            self._kernel = kernels[0]
+            self._fast_src, self._fast_env = _fast_runner_source(plan, kernels[0])
 
     def run(self, feed_values):
         state = self.state
@@ -71,9 +74,14 @@ class _Runner:
     def _bind_fast(self):
         """(Re)binds the fast path to the current variable buffers."""
         env = dict(self._fast_env)
-        env["vb"] = [self.state.vars[v] for v in self.plan.stages[0].variables]
-        env["fn"] = self.plan.stages[0].compiled
+        st = self._kernel
+        env["vb"] = [self.state.vars[v] for v in st.variables]
+        env["fn"] = st.compiled
         env["np"] = np
+        env["rslots"] = [self.state.rng_slot(op) for op in st.rng_ops]
+        env["run_ops"], env["plan"], env["state"] = interpreter.run_ops, self.plan, self.state
+        env["host_ops"] = [st.ops for st in self.plan.stages if st.kind == "host"]
+        env["kernel_arg"] = _kernel_arg
         ns = {}
         exec(self._fast_src, env, ns)  # noqa: S102 - our own generated runner, see above
         self._fast = ns["fast_run"]
@@ -145,13 +153,26 @@ def _call_compiled(fn, args, plan):
             None, None, f"{e} (in a compiled stage of {plan.signature!r})") from e
 
 
+def _kernel_arg(v):
+    """A host stage's output as a kernel argument: a scalar, or a writable C array."""
+    if v.ndim == 0:
+        return v[()] if isinstance(v, np.ndarray) else v
+    return v if v.flags.c_contiguous and v.flags.writeable else np.array(v, order="C")
+
+
 def _fast_runner_source(plan, st):
-    """Source of `fast_run(fv)` for a one-stage plan; fv are converted feeds in plan order."""
+    """Source of `fast_run(fv)` for a plan of host stages then one kernel stage `st`;
+    fv are converted feeds in plan order."""
     env = {"InvalidArgumentError": errors.InvalidArgumentError, "sig": plan.signature}
     feed_pos = {t: i for i, t in enumerate(plan.feeds)}
+    hosts = [h for h in plan.stages if h.kind == "host"]
     args = []
     for t in st.inputs:
-        args.append(f"fv[{feed_pos[t]}]")
+        if t in feed_pos:
+            args.append(f"fv[{feed_pos[t]}]")
+        else:  # produced by a host stage
+            env[f"h{len(args)}"] = t
+            args.append(f"kernel_arg(env[h{len(args)}])")
     for i in range(len(st.variables)):
         args.append(f"vb[{i}]")
     for i, c in enumerate(st.consts):
@@ -159,6 +180,7 @@ def _fast_runner_source(plan, st):
             env[f"c{i}"] = plan.consts[c]
             args.append(f"c{i}")
     out_pos = {t: i for i, t in enumerate(st.outputs)}
+    host_out = {t for h in hosts for op in h.ops for t in op.outputs}
     var_pos = {v.outputs[0]: i for i, v in enumerate(st.variables)}
     outs = []
     for i, f in enumerate(plan.fetches):
@@ -175,6 +197,10 @@ def _fast_runner_source(plan, st):
             e = f"fv[{feed_pos[f]}]"
         elif f in var_pos:
             e = f"vb[{var_pos[f]}]"
+        elif f in host_out:
+            env[f"hf{i}"] = f
+            e = f"env[hf{i}]"
+            copy = True
         else:
             env[f"k{i}"] = plan.consts[f]
             e = f"k{i}"
@@ -184,14 +210,23 @@ def _fast_runner_source(plan, st):
         elif copy:
             e = f"{e}.copy()"
         outs.append(e)
+    if st.rng_ops:
+        args.append("np.stack(rslots)")
     call = f"fn({', '.join(args)})"
+    head = "def fast_run(fv):\n"
+    if hosts:
+        env["feeds"] = list(plan.feeds)
+        head += "    env = dict(zip(feeds, fv))\n"
+        head += "".join(f"    run_ops(host_ops[{i}], env, plan, state)\n"
+                        for i in range(len(hosts)))
     src = (
-        "def fast_run(fv):\n"
+        head +
         "    try:\n"
         f"        r = {call}\n"
         "    except (ValueError, ZeroDivisionError, IndexError) as e:\n"
         "        raise InvalidArgumentError(None, None, f'{e} (in a compiled stage of {sig!r})')"
         " from e\n"
+        + ("    for s in rslots:\n        s[1] += 1\n" if st.rng_ops else "") +
         f"    return [{', '.join(outs)}]\n")
     return src, env
 

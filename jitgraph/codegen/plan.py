@@ -433,10 +433,27 @@ def _make_stages(ops, kinds, shapes, fetch_set, feeds) -> list:
             if p in depth:
                 d = max(d, depth[p] + (1 if kinds[p] == "host" else 0))
         depth[op] = d
+    # Kernel ops go to the LATEST stage their consumers allow: work that does not need
+    # a host op's output (an optimizer's `beta1 * m`) then stays fused with the rest of
+    # its loop instead of being materialized in an earlier stage.
+    last = max(depth.values(), default=0)
+    consumers: dict[Operation, list] = {}
+    for op in ops:
+        for p in _producers(op):
+            consumers.setdefault(p, []).append(op)
+    level: dict[Operation, int] = {}
+    for op in reversed(ops):
+        if kinds[op] == "host":
+            level[op] = depth[op]
+            continue
+        lv = last
+        for c in consumers.get(op, ()):
+            lv = min(lv, level.get(c, depth[c]))
+        level[op] = max(lv, depth[op])
     stages = []
-    for level in range(max(depth.values(), default=0) + 1):
-        kops = [op for op in ops if depth[op] == level and kinds[op] in ("ew", "emit")]
-        hops = [op for op in ops if depth[op] == level and kinds[op] == "host"]
+    for lv in range(last + 1):
+        kops = [op for op in ops if level[op] == lv and kinds[op] in ("ew", "emit")]
+        hops = [op for op in ops if level[op] == lv and kinds[op] == "host"]
         if kops:
             stages.append(_kernel_stage(kops, kinds, shapes))
         if hops:
