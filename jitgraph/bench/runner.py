@@ -17,6 +17,8 @@ from jitgraph.bench.client import WorkerClient, WorkerDied, WorkerError
 from jitgraph.bench.engines import Engine, engine_env, missing_reason
 from jitgraph.bench.proc import ProcessFailed, time_process
 from jitgraph.bench.progress import Progress, SilentProgress
+
+SETTLE_S = 0.1  # pause before each timed sample (idle threads of the previous engine go to sleep)
 from jitgraph.bench.results import BenchResult, Cell, EngineStatus, Settings, finish_cells
 from jitgraph.bench.workloads import Workload
 
@@ -110,6 +112,9 @@ def _run_steps(workload: Workload, engines: list[Engine], cells: dict[str, Cell]
             cell = cells[engine.name]
             progress.advance(f"{name} · {engine.name} · {round_ + 1}/{settings.repeat}")
             if cell.running:
+                # The last engine's idle BLAS/Eigen threads spin for a while before they
+                # sleep; on a 2-core machine they would steal this engine's second core.
+                time.sleep(SETTLE_S)
                 reply = _call(pool, engine, cell, "sample", name=name, number=cell.number)
                 if reply is not None:
                     cell.samples.append(reply["seconds"])
