@@ -53,7 +53,23 @@ import types as _types
 compat = _types.SimpleNamespace(v1=_sys.modules[__name__])
 from jitgraph.layers import regularizers as _regularizers  # noqa: E402
 
+strings = _types.SimpleNamespace(to_hash_bucket_fast=string_to_hash_bucket_fast,
+                                 as_string=as_string)
+random = _types.SimpleNamespace(uniform=random_uniform, normal=random_normal,
+                                truncated_normal=truncated_normal, shuffle=random_shuffle,
+                                set_random_seed=set_random_seed)
 contrib = _types.SimpleNamespace(lookup=lookup, layers=_types.SimpleNamespace(
     l1_regularizer=_regularizers.l1_regularizer, l2_regularizer=_regularizers.l2_regularizer,
     l1_l2_regularizer=_regularizers.l1_l2_regularizer,
     apply_regularization=_regularizers.apply_regularization))
+
+
+# TF 1.x's top-level proto classes (tf.Summary, tf.Event, ...) come from the
+# tensorboard extra: resolved on first use, so `import jitgraph` never loads it.
+_SUMMARY_PROTOS = ("Summary", "SummaryMetadata", "Event", "SessionLog", "HistogramProto")
+
+
+def __getattr__(name):
+    if name in _SUMMARY_PROTOS:
+        return getattr(summary, name)
+    raise AttributeError(f"module 'jitgraph' has no attribute {name!r}")

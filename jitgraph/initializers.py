@@ -231,3 +231,8 @@ def local_variables():
 def variables(var_list, name="init"):
     from jitgraph.variables import variables_initializer
     return variables_initializer(var_list, name)
+
+
+def tables_initializer(name="init_all_tables"):
+    from jitgraph.lookup import tables_initializer as make
+    return make(name=name)

@@ -90,6 +90,9 @@ class DType:
     def __repr__(self):
         return f"tf.{self.name}"
 
+    def __str__(self):  # TF 1.x prints dtypes this way in messages
+        return f"<dtype: {self.name!r}>"
+
     def __reduce__(self):
         return as_dtype, (self.name,)
 
