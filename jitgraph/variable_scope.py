@@ -13,7 +13,7 @@ import inspect
 import numpy as np
 
 from jitgraph.framework import dtypes
-from jitgraph.framework.graph import GraphKeys, Tensor, get_default_graph
+from jitgraph.framework.graph import GraphKeys, Tensor, get_default_graph, graph_of
 from jitgraph.framework.tensor_shape import TensorShape
 
 
@@ -122,12 +122,7 @@ def variable_scope(name_or_scope, default_name=None, values=None, initializer=No
         raise TypeError("If default_name is None then name_or_scope is required")
     if reuse is False:
         reuse = None  # TF 1.x: False means "inherit", it never turns reuse off
-    g = get_default_graph()
-    if values:
-        for v in values:
-            if hasattr(v, "graph"):
-                g = v.graph
-                break
+    g = graph_of(values)
     with g.as_default():
         st = _store(g)
         parent = st.scope

@@ -170,3 +170,17 @@ def test_regularization_losses():
     sess.run(tf.global_variables_initializer())
     np.testing.assert_allclose(sess.run(tf.losses.get_regularization_loss()), 0.1 * 6 / 2,
                                rtol=1e-6)
+
+
+def test_learning_rate_schedules():
+    gs = tf.Variable(10, dtype=tf.int64, trainable=False)
+    lrs = [tf.train.exponential_decay(0.1, gs, 5, 0.5),
+           tf.train.exponential_decay(0.1, gs, 4, 0.5, staircase=True),
+           tf.train.inverse_time_decay(0.1, gs, 5, 0.5),
+           tf.train.natural_exp_decay(0.1, gs, 5, 0.5),
+           tf.train.polynomial_decay(0.1, gs, 20, 0.01),
+           tf.train.piecewise_constant(gs, [5, 15], [1.0, 0.5, 0.1])]
+    sess = tf.Session()
+    sess.run(tf.global_variables_initializer())
+    np.testing.assert_allclose(sess.run(lrs), [0.1 * 0.5 ** 2, 0.1 * 0.5 ** 2, 0.1 / 2,
+                                               0.1 * np.exp(-1.0), 0.055, 0.5], rtol=1e-6)

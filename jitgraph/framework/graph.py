@@ -465,6 +465,15 @@ def _graph_stack() -> list:
     return _local.graphs
 
 
+def graph_of(values, default=None):
+    """The graph of the first of `values` that has one (TF's `values=` arguments)."""
+    for v in values or ():
+        g = getattr(v, "graph", None)
+        if g is not None:
+            return g
+    return default if default is not None else get_default_graph()
+
+
 def get_default_graph() -> Graph:
     stack = _graph_stack()
     return stack[-1] if stack else _global_default_graph

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import contextlib
 
-from jitgraph.framework.graph import GraphKeys, get_default_graph
+from jitgraph.framework.graph import GraphKeys, get_default_graph, graph_of
 from jitgraph.ops.array_ops import (expand_dims, fill, group, identity, no_op, ones, ones_like,
                                     rank, reshape, shape, size, squeeze, stack, stop_gradient,
                                     unstack, zeros, zeros_like)
@@ -50,12 +50,7 @@ where_v2 = where
 def name_scope(name, default_name=None, values=None):
     """`tf.name_scope(name, default_name=None, values=None)`: yields the scope string."""
     n = name if name is not None else default_name
-    g = get_default_graph()
-    if values:
-        for v in values:
-            if hasattr(v, "graph"):
-                g = v.graph
-                break
+    g = graph_of(values)
     with g.as_default(), g.name_scope(n) as scope:
         yield scope
 

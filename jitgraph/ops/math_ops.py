@@ -12,15 +12,7 @@ from jitgraph.framework import dtypes
 from jitgraph.framework.graph import get_default_graph
 from jitgraph.ops.constant import constant, convert_n, convert_to_tensor
 from jitgraph.ops.registry import broadcast_shape, make_tensor, register, same_shape
-
-
-def _np_out(fn):
-    """Wraps a numpy ufunc so the result keeps the op's output dtype and 0-d shape."""
-    def kernel(k, *xs):
-        with np.errstate(all="ignore"):
-            r = fn(*xs)
-        return np.asarray(r, dtype=k.op.outputs[0].dtype.as_numpy_dtype)
-    return kernel
+from jitgraph.ops.registry import np_out as _np_out
 
 
 # -- unary ---------------------------------------------------------------------------

@@ -16,18 +16,10 @@ from jitgraph.ops.constant import constant, convert_to_tensor
 from jitgraph.ops.reduction_ops import reduce_sum, sum_to_shape_of
 from jitgraph.ops.registry import (broadcast_shape, broadcast_shapes, make_op, make_tensor,
                                    register, same_shape)
+from jitgraph.ops.registry import np_out as _np_out
 
 SELU_ALPHA = 1.6732632423543772848170429916717
 SELU_SCALE = 1.0507009873554804934193349852946
-
-
-def _np_out(fn):
-    """A numpy kernel from a function of arrays; the result keeps the op's output dtype."""
-    def kernel(k, *xs):
-        with np.errstate(all="ignore"):
-            r = fn(*xs)
-        return np.asarray(r, dtype=k.op.outputs[0].dtype.as_numpy_dtype)
-    return kernel
 
 
 def _sigmoid_np(x):

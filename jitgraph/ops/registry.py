@@ -157,6 +157,16 @@ def scalar_shape(s):
     return [()]
 
 
+def np_out(fn):
+    """A numpy kernel from a function of arrays: the result keeps the op's output dtype
+    (and a 0-d shape); floating-point warnings are TF's silent inf/nan."""
+    def kernel(k, *xs):
+        with np.errstate(all="ignore"):
+            r = fn(*xs)
+        return np.asarray(r, dtype=k.op.outputs[0].dtype.as_numpy_dtype)
+    return kernel
+
+
 def np_dtype(dt):
     return dtypes.as_dtype(dt).as_numpy_dtype
 

@@ -16,41 +16,41 @@ def _step_and_rate(learning_rate, global_step):
     return lr, step
 
 
-def exponential_decay(learning_rate, global_step, decay_steps, decay_rate, staircase=False,
-                      name=None):
-    """lr * decay_rate ^ (global_step / decay_steps), floored when `staircase`."""
+def _as(value, like):
+    return math_ops.cast(convert_to_tensor(value), like.dtype)
+
+
+def _decay(name, default, learning_rate, global_step, decay_steps, decay_rate, staircase,
+           formula):
+    """lr * formula(rate, p) with p = global_step / decay_steps (floored when staircase)."""
     from jitgraph.ops.api import name_scope
-    with name_scope(name, "ExponentialDecay") as scope:
+    with name_scope(name, default) as scope:
         lr, step = _step_and_rate(learning_rate, global_step)
-        p = step / math_ops.cast(convert_to_tensor(decay_steps), lr.dtype)
+        p = step / _as(decay_steps, lr)
         if staircase:
             p = math_ops.floor(p)
-        return math_ops.multiply(lr, math_ops.pow(
-            math_ops.cast(convert_to_tensor(decay_rate), lr.dtype), p), name=scope)
+        return math_ops.multiply(lr, formula(_as(decay_rate, lr), p), name=scope)
+
+
+def exponential_decay(learning_rate, global_step, decay_steps, decay_rate, staircase=False,
+                      name=None):
+    """lr * decay_rate ^ (global_step / decay_steps)."""
+    return _decay(name, "ExponentialDecay", learning_rate, global_step, decay_steps,
+                  decay_rate, staircase, math_ops.pow)
 
 
 def inverse_time_decay(learning_rate, global_step, decay_steps, decay_rate, staircase=False,
                        name=None):
-    from jitgraph.ops.api import name_scope
-    with name_scope(name, "InverseTimeDecay") as scope:
-        lr, step = _step_and_rate(learning_rate, global_step)
-        p = step / math_ops.cast(convert_to_tensor(decay_steps), lr.dtype)
-        if staircase:
-            p = math_ops.floor(p)
-        rate = math_ops.cast(convert_to_tensor(decay_rate), lr.dtype)
-        return math_ops.truediv(lr, 1 + rate * p, name=scope)
+    """lr / (1 + decay_rate * global_step / decay_steps)."""
+    return _decay(name, "InverseTimeDecay", learning_rate, global_step, decay_steps,
+                  decay_rate, staircase, lambda rate, p: 1 / (1 + rate * p))
 
 
 def natural_exp_decay(learning_rate, global_step, decay_steps, decay_rate, staircase=False,
                       name=None):
-    from jitgraph.ops.api import name_scope
-    with name_scope(name, "NaturalExpDecay") as scope:
-        lr, step = _step_and_rate(learning_rate, global_step)
-        p = step / math_ops.cast(convert_to_tensor(decay_steps), lr.dtype)
-        if staircase:
-            p = math_ops.floor(p)
-        rate = math_ops.cast(convert_to_tensor(decay_rate), lr.dtype)
-        return math_ops.multiply(lr, math_ops.exp(-rate * p), name=scope)
+    """lr * exp(-decay_rate * global_step / decay_steps)."""
+    return _decay(name, "NaturalExpDecay", learning_rate, global_step, decay_steps,
+                  decay_rate, staircase, lambda rate, p: math_ops.exp(-rate * p))
 
 
 def polynomial_decay(learning_rate, global_step, decay_steps, end_learning_rate=0.0001,
@@ -58,14 +58,13 @@ def polynomial_decay(learning_rate, global_step, decay_steps, end_learning_rate=
     from jitgraph.ops.api import name_scope
     with name_scope(name, "PolynomialDecay") as scope:
         lr, step = _step_and_rate(learning_rate, global_step)
-        steps = math_ops.cast(convert_to_tensor(decay_steps), lr.dtype)
+        steps = _as(decay_steps, lr)
         if cycle:
             steps = steps * math_ops.maximum(math_ops.ceil(step / steps), 1.0)
         else:
             step = math_ops.minimum(step, steps)
-        end = math_ops.cast(convert_to_tensor(end_learning_rate), lr.dtype)
-        frac = math_ops.pow(1 - step / steps, math_ops.cast(convert_to_tensor(power),
-                                                             lr.dtype))
+        end = _as(end_learning_rate, lr)
+        frac = math_ops.pow(1 - step / steps, _as(power, lr))
         return math_ops.add((lr - end) * frac, end, name=scope)
 
 
