@@ -122,3 +122,23 @@ def test_dropout_training_agrees_between_engines_on_the_fast_path():
         runs.append([sess.run((train, loss), feed)[1] for _ in range(6)])
     np.testing.assert_allclose(runs[0], runs[1], rtol=1e-5)
     assert len(set(np.round(runs[0], 6))) > 1  # a new mask every run
+
+
+def test_initializer_runs_on_the_interpreter_and_the_step_compiles():
+    """An initializer plan runs once per Session: compiling it would cost more than it."""
+    from jitgraph import config
+    w = tf.Variable(tf.random_normal([3, 2], seed=1))
+    b = tf.Variable(tf.zeros([2]))
+    loss = tf.reduce_sum(tf.square(tf.matmul(tf.ones([4, 3]), w) + b))
+    train = tf.train.GradientDescentOptimizer(0.01).minimize(loss)
+    sess = tf.Session()
+    before = config.compile_count
+    sess.run(tf.global_variables_initializer())
+    assert config.compile_count == before
+    sess.run(train)
+    assert config.compile_count == before + 1
+    other = tf.Session()
+    other.jit = False
+    other.run(tf.global_variables_initializer())
+    np.testing.assert_array_equal(sess.run(b) * 0, other.run(b) * 0)
+    np.testing.assert_allclose(tf.Session().run(w.initial_value), other.run(w), rtol=1e-6)

@@ -363,6 +363,22 @@ def test_numba_failing_to_write_falls_back(cache, monkeypatch):
     assert loaded.module.stage0(X) == 40.0 and entry_dirs(cache) == []
 
 
+def test_entry_vanishing_mid_build_falls_back_to_memory(cache, monkeypatch):
+    """Another process clearing the cache while we build: Numba then has no place for
+    its files ("no locator available"); we warn and compile in memory."""
+    real = diskcache._exec_module
+
+    def vanish(name, path, text):
+        if path is not None:
+            diskcache._rmtree(path.parent)
+        return real(name, path, text)
+
+    monkeypatch.setattr(diskcache, "_exec_module", vanish)
+    with pytest.warns(diskcache.CacheWarning, match="vanished"):
+        loaded = diskcache.load(make_source("vanish", 4), META)
+    assert loaded.module.stage0(X) == 40.0
+
+
 def test_dir_writable_by_others_is_refused(cache):
     cache.mkdir()
     os.chmod(cache, 0o777)

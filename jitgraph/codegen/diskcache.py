@@ -575,6 +575,13 @@ def load(source: str, meta: dict) -> Loaded:
                 _disable(root, str(e))
             except OSError as e:  # e.g. the locks directory became unwritable
                 _disable(root, f"not usable ({e.strerror or e})")
+            except RuntimeError as e:
+                # Numba finds no place for its files when the entry vanished mid-build
+                # (another process ran `jitgraph cache clear`): compile in memory.
+                if "no locator available" not in str(e):
+                    raise
+                _warn(f"jitgraph: cache entry {key[:12]} vanished while it was built "
+                      f"({e}); compiling in memory")
         if loaded is None:
             counters.fallbacks += root is None or str(root) in _unusable
             loaded = _load_memory(key, source)
