@@ -184,3 +184,25 @@ def test_learning_rate_schedules():
     sess.run(tf.global_variables_initializer())
     np.testing.assert_allclose(sess.run(lrs), [0.1 * 0.5 ** 2, 0.1 * 0.5 ** 2, 0.1 / 2,
                                                0.1 * np.exp(-1.0), 0.055, 0.5], rtol=1e-6)
+
+
+def test_named_layers_reuse_like_tf():
+    x = tf.placeholder(tf.float32, [None, 3])
+    with tf.variable_scope("model"):
+        a = tf.layers.dense(x, 2, name="fc")
+    with tf.variable_scope("model", reuse=True):
+        b = tf.layers.dense(x * 2.0, 2, name="fc")  # the same variables
+    c = tf.layers.Dense(2, name="head")
+    d = tf.layers.Dense(2, name="head")
+    c(x), d(x)
+    names = [v.name for v in tf.global_variables()]
+    assert names == ["model/fc/kernel:0", "model/fc/bias:0", "head/kernel:0", "head/bias:0",
+                     "head_1/kernel:0", "head_1/bias:0"]
+    assert a.name == "model/fc/BiasAdd:0" and b.name == "model_1/fc/BiasAdd:0"
+    with pytest.raises(ValueError, match="does not exist"):
+        with tf.variable_scope("model", reuse=True):
+            tf.layers.dense(x, 2)  # unnamed: a new unique scope, which does not exist
+    sess = tf.Session()
+    sess.run(tf.global_variables_initializer())
+    va, vb = sess.run([a, b], {x: np.ones((1, 3), np.float32)})
+    np.testing.assert_allclose(vb, 2 * va - sess.run(tf.global_variables()[1]), rtol=1e-5)

@@ -28,14 +28,19 @@ def _unique_layer_name(base: str) -> str:
 class Layer:
     """Base class: subclasses implement `build(input_shape)` and `call(inputs, ...)`."""
 
-    def __init__(self, trainable=True, name=None, dtype=None, _reuse=None, **kwargs):
+    def __init__(self, trainable=True, name=None, dtype=None, _scope=None, _reuse=None,
+                 **kwargs):
+        from jitgraph.variable_scope import variable_scope
         self.trainable = trainable
-        self._given_name = name
         self._name = name
+        self._base_name = name or _snake(type(self).__name__)
         self._dtype = None if dtype is None else dtypes.as_dtype(dtype)
         self._reuse = _reuse
         self.built = False
         self._scope = None
+        if _scope:  # the function forms pass their `name` here: that exact scope, as TF
+            with variable_scope(_scope) as captured:
+                self._scope = captured
         self._trainable_weights: list = []
         self._non_trainable_weights: list = []
         self._losses: list = []
@@ -121,12 +126,17 @@ class Layer:
         from jitgraph.variable_scope import variable_scope
         g = get_default_graph()
         if self._scope is None:
-            with variable_scope(None, default_name=self.name) as scope:
+            # TF 1.x: a reusing layer takes its base name as is; others get a unique
+            # scope (dense, dense_1, ...), also when named.
+            scope_cm = (variable_scope(self._base_name) if self._reuse
+                        else variable_scope(None, default_name=self._base_name))
+            with scope_cm as scope:
                 self._scope = scope
+            if self._name is None:
                 self._name = scope.name.rsplit("/", 1)[-1]
-                return self._build_and_call(inputs, args, kwargs)
-        with variable_scope(self._scope, reuse=True, auxiliary_name_scope=False), \
-                g.name_scope(self._scope.original_name_scope):
+        reuse = True if self.built else self._reuse
+        with variable_scope(self._scope, reuse=reuse, auxiliary_name_scope=False), \
+                g.name_scope(self._scope.original_name_scope or None):
             return self._build_and_call(inputs, args, kwargs)
 
     def _build_and_call(self, inputs, args, kwargs):

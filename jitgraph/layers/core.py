@@ -75,17 +75,9 @@ def dense(inputs, units, activation=None, use_bias=True, kernel_initializer=None
     """The function form of `Dense`: a new layer (or, with `reuse`, the scope's variables)."""
     layer = Dense(units, activation, use_bias, kernel_initializer, bias_initializer,
                   kernel_regularizer, bias_regularizer, activity_regularizer,
-                  kernel_constraint, bias_constraint, trainable, name, _reuse=reuse)
-    return _call_reusing(layer, inputs, reuse)
-
-
-def _call_reusing(layer, inputs, reuse, **kwargs):
-    if not reuse or layer._given_name is None:
-        return layer(inputs, **kwargs)
-    from jitgraph.variable_scope import variable_scope
-    with variable_scope(layer._given_name, reuse=reuse) as scope:
-        layer._scope = scope
-        return layer._build_and_call(inputs, (), kwargs)
+                  kernel_constraint, bias_constraint, trainable, name, _scope=name,
+                  _reuse=reuse)
+    return layer(inputs)
 
 
 class Dropout(Layer):
