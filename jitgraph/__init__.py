@@ -58,6 +58,17 @@ strings = _types.SimpleNamespace(to_hash_bucket_fast=string_to_hash_bucket_fast,
 random = _types.SimpleNamespace(uniform=random_uniform, normal=random_normal,
                                 truncated_normal=truncated_normal, shuffle=random_shuffle,
                                 set_random_seed=set_random_seed)
+# `tf.math.*` (TF 1.13+ spelling) names the same functions as the top level.
+_MATH_NAMES = """abs add add_n argmax argmin ceil cos count_nonzero cumsum divide divide_no_nan
+equal exp expm1 floor floordiv floormod greater greater_equal is_finite is_inf is_nan less
+less_equal log log1p logical_and logical_not logical_or logical_xor maximum minimum mod
+multiply negative not_equal pow reciprocal reduce_all reduce_any reduce_logsumexp reduce_max
+reduce_mean reduce_min reduce_prod reduce_sum round rsqrt sigmoid sign sin sqrt square
+squared_difference subtract tan tanh truediv""".split()
+divide_no_nan = div_no_nan
+math = _types.SimpleNamespace(**{n: globals()[n] for n in _MATH_NAMES if n in globals()},
+                              softplus=nn.softplus, l2_normalize=nn.l2_normalize,
+                              log_softmax=nn.log_softmax)
 contrib = _types.SimpleNamespace(lookup=lookup, layers=_types.SimpleNamespace(
     l1_regularizer=_regularizers.l1_regularizer, l2_regularizer=_regularizers.l2_regularizer,
     l1_l2_regularizer=_regularizers.l1_l2_regularizer,

@@ -20,7 +20,11 @@ from jitgraph.ops.math_ops import (abs, add, add_n, cast, ceil, cos, div, divide
                                    saturate_cast, scalar_mul, sigmoid, sign, sin, sqrt, square,
                                    squared_difference, subtract, tan, tanh, to_float, to_int32,
                                    to_int64, truediv, where)
+from jitgraph.ops.clip_ops import (clip_by_average_norm, clip_by_global_norm, clip_by_norm,
+                                   count_nonzero, global_norm, norm)
+from jitgraph.ops.manip_ops import eye, lin_space, linspace
 from jitgraph.ops.nn_ops import div_no_nan
+from jitgraph.ops.script_ops import Print, check_numerics, py_func
 from jitgraph.ops.random_ops import (random_normal, random_shuffle, random_uniform,
                                      truncated_normal)
 from jitgraph.ops.state_ops import assign, assign_add, assign_sub

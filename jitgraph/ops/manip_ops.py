@@ -1193,3 +1193,28 @@ def cumsum(x, axis=0, exclusive=False, reverse=False, name=None):
     return make_tensor("Cumsum", [t], t.dtype, {"axis": a, "exclusive": bool(exclusive),
                                                 "reverse": bool(reverse)},
                        name=name or "Cumsum")
+
+
+def eye(num_rows, num_columns=None, batch_shape=None, dtype=dtypes.float32, name=None):
+    """The identity matrix (rows x columns), as a constant."""
+    m = np.eye(int(num_rows), int(num_columns if num_columns is not None else num_rows),
+               dtype=dtypes.as_dtype(dtype).as_numpy_dtype)
+    if batch_shape is not None:
+        m = np.broadcast_to(m, tuple(batch_shape) + m.shape).copy()
+    return constant(m, name=name or "eye")
+
+
+def lin_space(start, stop, num, name=None):
+    """`num` evenly spaced values from `start` to `stop` (inclusive)."""
+    from jitgraph.ops import math_ops
+    from jitgraph.ops.api import name_scope
+    with name_scope(name, "LinSpace") as scope:
+        start = convert_to_tensor(start)
+        stop = convert_to_tensor(stop, dtype=start.dtype)
+        n = int(constant_value(num) if hasattr(num, "op") else num)
+        steps = math_ops.cast(range_(0, n), start.dtype)
+        step = (stop - start) / float(max(n - 1, 1))
+        return math_ops.add(start, steps * step, name=scope)
+
+
+linspace = lin_space
