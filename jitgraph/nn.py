@@ -19,7 +19,8 @@ from jitgraph.ops.nn_ops import (bias_add, elu, l2_loss, leaky_relu, log_softmax
                                  softmax_cross_entropy_with_logits_v2, softplus, softsign,
                                  sparse_softmax_cross_entropy_with_logits)
 
-__all__ = ["bias_add", "dropout", "elu", "embedding_lookup", "l2_loss", "l2_normalize",
+__all__ = ["batch_normalization", "bias_add", "dropout", "elu", "embedding_lookup", "l2_loss",
+           "l2_normalize",
            "leaky_relu", "log_softmax", "moments", "relu", "relu6", "relu_layer", "selu",
            "sigmoid", "sigmoid_cross_entropy_with_logits", "softmax",
            "softmax_cross_entropy_with_logits", "softmax_cross_entropy_with_logits_v2",
@@ -171,3 +172,14 @@ def swish(features, name=None):
     with _scope(name, "swish") as scope:
         features = convert_to_tensor(features, name="features")
         return math_ops.multiply(features, sigmoid(features), name=scope)
+
+
+def batch_normalization(x, mean, variance, offset, scale, variance_epsilon, name=None):
+    """(x - mean) * scale / sqrt(variance + eps) + offset, as TF 1.x writes it:
+    x * inv + (offset - mean * inv) with inv = scale * rsqrt(variance + eps)."""
+    with _scope(name, "batchnorm") as scope:
+        inv = math_ops.rsqrt(variance + variance_epsilon)
+        if scale is not None:
+            inv = inv * scale
+        shift = -mean * inv if offset is None else offset - mean * inv
+        return math_ops.add(x * inv, shift, name=scope)

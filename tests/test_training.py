@@ -206,3 +206,38 @@ def test_named_layers_reuse_like_tf():
     sess.run(tf.global_variables_initializer())
     va, vb = sess.run([a, b], {x: np.ones((1, 3), np.float32)})
     np.testing.assert_allclose(vb, 2 * va - sess.run(tf.global_variables()[1]), rtol=1e-5)
+
+
+def test_batch_normalization_training_and_inference():
+    rs = np.random.RandomState(0)
+    data = (rs.randn(64, 4) * [1.0, 2.0, 3.0, 4.0] + [1.0, -1.0, 0.5, 2.0]).astype(np.float32)
+    x = tf.placeholder(tf.float32, [None, 4])
+    training = tf.placeholder_with_default(False, [])
+    y = tf.layers.batch_normalization(x, momentum=0.9, training=training)
+    names = [v.name for v in tf.global_variables()]
+    assert names == ["batch_normalization/gamma:0", "batch_normalization/beta:0",
+                     "batch_normalization/moving_mean:0",
+                     "batch_normalization/moving_variance:0"]
+    assert [v.name for v in tf.trainable_variables()] == names[:2]
+    update_ops = tf.get_collection(tf.GraphKeys.UPDATE_OPS)
+    assert len(update_ops) == 2
+    loss = tf.reduce_mean(tf.square(y - 1.0))
+    with tf.control_dependencies(update_ops):
+        train = tf.train.GradientDescentOptimizer(0.1).minimize(loss)
+    init = tf.global_variables_initializer()
+    results = []
+    for jit in (True, False):
+        sess = session(jit=jit)
+        sess.run(init)
+        out = sess.run(y, {x: data, training: True})
+        np.testing.assert_allclose(out.mean(0), 0.0, atol=1e-5)
+        np.testing.assert_allclose(out.var(0), data.var(0) / (data.var(0) + 1e-3), rtol=1e-4)
+        for _ in range(3):
+            sess.run(train, {x: data, training: True})
+        mm = sess.run(tf.global_variables()[2])
+        # three updates of the moving mean towards the batch mean, momentum 0.9
+        np.testing.assert_allclose(mm, data.mean(0) * (1 - 0.9 ** 3), rtol=1e-4)
+        infer = sess.run(y, {x: data})  # uses the moving averages, updates nothing
+        np.testing.assert_allclose(sess.run(tf.global_variables()[2]), mm)
+        results.append((out, infer))
+    np.testing.assert_allclose(results[0][1], results[1][1], rtol=1e-4, atol=1e-5)
