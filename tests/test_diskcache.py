@@ -369,7 +369,7 @@ def test_entry_vanishing_mid_build_falls_back_to_memory(cache, monkeypatch):
     real = diskcache._exec_module
 
     def vanish(name, path, text):
-        if path is not None:
+        if path is not None and cache in path.parents:  # the entry, not the memory fallback
             diskcache._rmtree(path.parent)
         return real(name, path, text)
 
