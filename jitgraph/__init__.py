@@ -33,6 +33,8 @@ from jitgraph.variable_scope import (AUTO_REUSE, VariableScope, get_variable,
                                      get_variable_scope, no_regularizer, variable_op_scope,
                                      variable_scope)
 from jitgraph import initializers, layers, train
+from jitgraph.platform import flags, gfile, logging
+from jitgraph.platform import app as _app
 from jitgraph.initializers import (constant_initializer, glorot_normal_initializer,
                                    glorot_uniform_initializer, ones_initializer,
                                    orthogonal_initializer, random_normal_initializer,
@@ -69,6 +71,8 @@ divide_no_nan = div_no_nan
 math = _types.SimpleNamespace(**{n: globals()[n] for n in _MATH_NAMES if n in globals()},
                               softplus=nn.softplus, l2_normalize=nn.l2_normalize,
                               log_softmax=nn.log_softmax)
+app = _types.SimpleNamespace(run=_app.run, flags=flags)
+arg_max, arg_min = argmax, argmin
 contrib = _types.SimpleNamespace(lookup=lookup, layers=_types.SimpleNamespace(
     l1_regularizer=_regularizers.l1_regularizer, l2_regularizer=_regularizers.l2_regularizer,
     l1_l2_regularizer=_regularizers.l1_l2_regularizer,

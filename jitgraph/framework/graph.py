@@ -302,6 +302,11 @@ class Graph:
             self._name_stack = old
 
     @contextlib.contextmanager
+    def device(self, device_name_or_function):
+        """Placement is accepted and ignored: every op runs on the CPU."""
+        yield
+
+    @contextlib.contextmanager
     def control_dependencies(self, control_inputs):
         """Ops created inside run after every op (or tensor's op) in `control_inputs`."""
         if control_inputs is None:

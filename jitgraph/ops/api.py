@@ -25,6 +25,7 @@ from jitgraph.ops.clip_ops import (clip_by_average_norm, clip_by_global_norm, cl
 from jitgraph.ops.manip_ops import eye, lin_space, linspace
 from jitgraph.ops.nn_ops import div_no_nan
 from jitgraph.ops.script_ops import Print, check_numerics, py_func
+from jitgraph.ops.random_ops import get_seed
 from jitgraph.ops.random_ops import (random_normal, random_shuffle, random_uniform,
                                      truncated_normal)
 from jitgraph.ops.state_ops import assign, assign_add, assign_sub
@@ -57,6 +58,20 @@ def name_scope(name, default_name=None, values=None):
     g = graph_of(values)
     with g.as_default(), g.name_scope(n) as scope:
         yield scope
+
+
+@contextlib.contextmanager
+def device(device_name_or_function):
+    """Placement is accepted and ignored: jitgraph runs every op on the CPU."""
+    yield
+
+
+def container(container_name):
+    return device(container_name)
+
+
+def identity_n(input, name=None):  # noqa: A002
+    return [identity(x) for x in input]
 
 
 def control_dependencies(control_inputs):
