@@ -32,7 +32,7 @@ from jitgraph.variables import (Variable, all_variables, assert_variables_initia
 from jitgraph.variable_scope import (AUTO_REUSE, VariableScope, get_variable,
                                      get_variable_scope, no_regularizer, variable_op_scope,
                                      variable_scope)
-from jitgraph import initializers, layers, train
+from jitgraph import initializers, layers, metrics, train
 from jitgraph.platform import flags, gfile, logging
 from jitgraph.platform import app as _app
 from jitgraph.initializers import (constant_initializer, glorot_normal_initializer,
@@ -70,7 +70,8 @@ squared_difference subtract tan tanh truediv""".split()
 divide_no_nan = div_no_nan
 math = _types.SimpleNamespace(**{n: globals()[n] for n in _MATH_NAMES if n in globals()},
                               softplus=nn.softplus, l2_normalize=nn.l2_normalize,
-                              log_softmax=nn.log_softmax)
+                              log_softmax=nn.log_softmax, top_k=nn.top_k,
+                              in_top_k=nn.in_top_k)
 app = _types.SimpleNamespace(run=_app.run, flags=flags)
 arg_max, arg_min = argmax, argmin
 contrib = _types.SimpleNamespace(lookup=lookup, layers=_types.SimpleNamespace(

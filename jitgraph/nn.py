@@ -19,7 +19,8 @@ from jitgraph.ops.nn_ops import (bias_add, elu, l2_loss, leaky_relu, log_softmax
                                  softmax_cross_entropy_with_logits_v2, softplus, softsign,
                                  sparse_softmax_cross_entropy_with_logits)
 
-__all__ = ["batch_normalization", "bias_add", "dropout", "elu", "embedding_lookup", "l2_loss",
+__all__ = ["in_top_k", "top_k", "batch_normalization", "bias_add", "dropout", "elu",
+           "embedding_lookup", "l2_loss",
            "l2_normalize",
            "leaky_relu", "log_softmax", "moments", "relu", "relu6", "relu_layer", "selu",
            "sigmoid", "sigmoid_cross_entropy_with_logits", "softmax",
@@ -183,3 +184,6 @@ def batch_normalization(x, mean, variance, offset, scale, variance_epsilon, name
             inv = inv * scale
         shift = -mean * inv if offset is None else offset - mean * inv
         return math_ops.add(x * inv, shift, name=scope)
+
+
+from jitgraph.ops.sort_ops import in_top_k, top_k  # noqa: E402 - TF exports them under tf.nn

@@ -49,3 +49,36 @@ def test_eye_linspace_and_math_namespace():
     np.testing.assert_array_equal(out[0], np.eye(2, 3))
     np.testing.assert_allclose(out[1], [0, 0.25, 0.5, 0.75, 1.0])
     assert out[2] == 3 and out[3] == 0.0 and out[4] == 0.0
+
+
+def test_asserts_raise_at_run_time_and_statically():
+    x = tf.placeholder(tf.float32, [None])
+    with tf.control_dependencies([tf.assert_positive(x, message="x must be positive")]):
+        y = x * 2.0
+    sess = tf.Session()
+    np.testing.assert_allclose(sess.run(y, {x: [1.0, 2.0]}), [2.0, 4.0])
+    with pytest.raises(tf.errors.InvalidArgumentError, match="x must be positive"):
+        sess.run(y, {x: [1.0, -2.0]})
+    np.testing.assert_allclose(sess.run(y, {x: [3.0]}), [6.0])  # the session goes on
+    with pytest.raises(ValueError, match="must have rank 2"):
+        tf.assert_rank(tf.constant([1, 2]), 2)
+    with pytest.raises(tf.errors.InvalidArgumentError):
+        tf.assert_equal(tf.constant(1), tf.constant(2))  # both known: fails while building
+    check = tf.Assert(tf.reduce_all(x < 10.0), ["too big:", x])
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"too big:\] \[\[11.0\]"):
+        sess.run(check, {x: [11.0]})
+
+
+def test_top_k_in_top_k_sort_sequence_mask():
+    x = tf.constant([[1.0, 5.0, 3.0, 5.0], [2.0, 0.0, 7.0, 1.0]])
+    v, i = tf.nn.top_k(x, 2)
+    out = run_both([v, i, tf.nn.in_top_k(x, [1, 3], 2), tf.sequence_mask([1, 3], 4),
+                    tf.sort(x, direction="DESCENDING"), tf.argsort(x)])
+    np.testing.assert_array_equal(out[0], [[5, 5], [7, 2]])
+    np.testing.assert_array_equal(out[1], [[1, 3], [2, 0]])  # ties: the lower index first
+    assert out[2].tolist() == [True, False]
+    assert out[3].tolist() == [[True, False, False, False], [True, True, True, False]]
+    np.testing.assert_array_equal(out[4], [[5, 5, 3, 1], [7, 2, 1, 0]])
+    np.testing.assert_array_equal(out[5], [[0, 2, 1, 3], [1, 3, 0, 2]])
+    check_gradients(lambda t: tf.nn.top_k(t, 2)[0] * tf.constant([1.0, 2.0], tf.float64),
+                    {"t": np.array([[0.3, -1.0, 2.0], [1.5, 0.2, 0.1]])})

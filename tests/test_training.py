@@ -241,3 +241,25 @@ def test_batch_normalization_training_and_inference():
         np.testing.assert_allclose(sess.run(tf.global_variables()[2]), mm)
         results.append((out, infer))
     np.testing.assert_allclose(results[0][1], results[1][1], rtol=1e-4, atol=1e-5)
+
+
+def test_streaming_metrics_and_moving_averages():
+    labels = tf.placeholder(tf.int64, [None])
+    preds = tf.placeholder(tf.int64, [None])
+    acc, acc_update = tf.metrics.accuracy(labels, preds)
+    mean, mean_update = tf.metrics.mean(tf.constant([1.0, 3.0]), weights=[1.0, 0.0])
+    assert [v.name for v in tf.local_variables()] == [
+        "accuracy/total:0", "accuracy/count:0", "mean/total:0", "mean/count:0"]
+    w = tf.Variable(1.0, name="w")
+    ema = tf.train.ExponentialMovingAverage(0.9)
+    ema_op = ema.apply([w])
+    assert ema.average(w).name == "w/ExponentialMovingAverage:0"
+    assert ema.variables_to_restore() == {"w/ExponentialMovingAverage": w}
+    sess = tf.Session()
+    sess.run([tf.global_variables_initializer(), tf.local_variables_initializer()])
+    assert np.isclose(sess.run(acc_update, {labels: [1, 2, 3], preds: [1, 2, 0]}), 2 / 3)
+    assert sess.run(acc_update, {labels: [1], preds: [0]}) == 0.5
+    assert sess.run(acc) == 0.5 and sess.run(mean_update) == 1.0 and sess.run(mean) == 1.0
+    sess.run(w.assign(2.0))
+    sess.run(ema_op)
+    np.testing.assert_allclose(sess.run(ema.average(w)), 1.1, rtol=1e-6)

@@ -20,9 +20,14 @@ from jitgraph.ops.math_ops import (abs, add, add_n, cast, ceil, cos, div, divide
                                    saturate_cast, scalar_mul, sigmoid, sign, sin, sqrt, square,
                                    squared_difference, subtract, tan, tanh, to_float, to_int32,
                                    to_int64, truediv, where)
+from jitgraph.ops.check_ops import (Assert, assert_equal, assert_greater,
+                                    assert_greater_equal, assert_less, assert_less_equal,
+                                    assert_negative, assert_non_negative, assert_none_equal,
+                                    assert_positive, assert_rank, verify_tensor_all_finite)
 from jitgraph.ops.clip_ops import (clip_by_average_norm, clip_by_global_norm, clip_by_norm,
                                    count_nonzero, global_norm, norm)
-from jitgraph.ops.manip_ops import eye, lin_space, linspace
+from jitgraph.ops.manip_ops import eye, lin_space, linspace, sequence_mask
+from jitgraph.ops.sort_ops import argsort, sort
 from jitgraph.ops.nn_ops import div_no_nan
 from jitgraph.ops.script_ops import Print, check_numerics, py_func
 from jitgraph.ops.random_ops import get_seed

@@ -1218,3 +1218,27 @@ def lin_space(start, stop, num, name=None):
 
 
 linspace = lin_space
+
+
+def sequence_mask(lengths, maxlen=None, dtype=dtypes.bool, name=None):
+    """mask[i, j] = j < lengths[i] (for every leading index of `lengths`)."""
+    from jitgraph.ops import math_ops
+    from jitgraph.ops.api import name_scope
+    from jitgraph.ops.reduction_ops import reduce_max
+    with name_scope(name, "SequenceMask") as scope:
+        lengths = convert_to_tensor(lengths)
+        if maxlen is None:
+            maxlen = reduce_max(lengths)
+        maxlen = math_ops.cast(convert_to_tensor(maxlen), lengths.dtype)
+        row = range_(math_ops.cast(0, lengths.dtype), maxlen, math_ops.cast(1, lengths.dtype))
+        mask = math_ops.less(row, expand_dims_(lengths, -1))
+        dtype = dtypes.as_dtype(dtype)
+        if dtype == dtypes.bool:
+            from jitgraph.ops.array_ops import identity
+            return identity(mask, name=scope)
+        return math_ops.cast(mask, dtype, name=scope)
+
+
+def expand_dims_(x, axis):
+    from jitgraph.ops.array_ops import expand_dims
+    return expand_dims(x, axis)
