@@ -170,3 +170,4 @@ def counter_uniform_int(key, counter, lo, hi, out):
         out[i] = lo + np.int64(_mix(key, counter, i) % span)
 
 from jitgraph.codegen.nn_kernels import *  # noqa: E402,F401,F403 - nn kernels live beside
+from jitgraph.codegen.conv_kernels import *  # noqa: E402,F401,F403 - conv kernels too
