@@ -21,7 +21,7 @@ from jitgraph.ops.nn_ops import (bias_add, elu, l2_loss, leaky_relu, log_softmax
 
 __all__ = ["in_top_k", "top_k", "batch_normalization", "bias_add", "dropout", "elu",
            "embedding_lookup", "l2_loss",
-           "l2_normalize",
+           "l2_normalize", "avg_pool", "conv2d", "max_pool",
            "leaky_relu", "log_softmax", "moments", "relu", "relu6", "relu_layer", "selu",
            "sigmoid", "sigmoid_cross_entropy_with_logits", "softmax",
            "softmax_cross_entropy_with_logits", "softmax_cross_entropy_with_logits_v2",
@@ -187,3 +187,4 @@ def batch_normalization(x, mean, variance, offset, scale, variance_epsilon, name
 
 
 from jitgraph.ops.sort_ops import in_top_k, top_k  # noqa: E402 - TF exports them under tf.nn
+from jitgraph.ops.conv_ops import conv2d, max_pool, avg_pool  # noqa: E402

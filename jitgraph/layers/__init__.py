@@ -2,3 +2,5 @@
 from jitgraph.layers.base import InputSpec, Layer
 from jitgraph.layers.core import Dense, Dropout, Flatten, dense, dropout, flatten
 from jitgraph.layers.normalization import BatchNormalization, batch_normalization
+from jitgraph.layers.convolutional import (AveragePooling2D, Conv2D, MaxPooling2D,
+                                           average_pooling2d, conv2d, max_pooling2d)
