@@ -48,6 +48,7 @@ A process workload times a whole Python process instead (cold start):
 WORKLOADS = [
     "linreg_step",
     "mlp_adam_step",
+    "cnn_step",
     "elementwise_4m",
     "dataset_epoch",
     "feed_epoch",
