@@ -5,6 +5,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -56,5 +57,6 @@ def test_guide_datasets():
 
 
 def test_guide_tensorboard(tmp_path):
+    pytest.importorskip("tensorboard")
     run_example("guide_tensorboard.py", cwd=str(tmp_path))
     assert any(f.startswith("events.out.tfevents.") for f in os.listdir(tmp_path))
