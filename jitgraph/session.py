@@ -121,15 +121,7 @@ class _Runner:
 
     def _call(self, st, env):
         state = self.state
-        args = []
-        for t in st.inputs:
-            v = env[t]
-            if v.ndim == 0:
-                args.append(v[()] if isinstance(v, np.ndarray) else v)
-            else:
-                # Numba types read-only arrays apart: hand kernels writable C arrays.
-                ok = v.flags.c_contiguous and v.flags.writeable
-                args.append(v if ok else np.array(v, order="C"))
+        args = [_kernel_arg(env[t]) for t in st.inputs]
         for v in st.variables:
             args.append(state.vars[v])
         for c in st.consts:
@@ -154,7 +146,8 @@ def _call_compiled(fn, args, plan):
 
 
 def _kernel_arg(v):
-    """A host stage's output as a kernel argument: a scalar, or a writable C array."""
+    """A value as a kernel argument: a scalar, or a writable C array (Numba types
+    read-only and strided arrays apart, so every other kind would need its own compile)."""
     if v.ndim == 0:
         return v[()] if isinstance(v, np.ndarray) else v
     return v if v.flags.c_contiguous and v.flags.writeable else np.array(v, order="C")
