@@ -43,12 +43,18 @@ def _shape_of(s):
     return None if n is None or n[0] is None else (None,) * n[0]
 
 
+def _next_stream(k):
+    """(key, counter) of this run's draws for the op; the next run draws the next stream."""
+    slot = k.state.rng_slot(k.op)
+    key, counter = int(slot[0]), int(slot[1])
+    slot[1] += 1
+    return key, counter
+
+
 def _draw(fn):
     def kernel(k, shp, *bounds):
         dims = tuple(int(d) for d in np.asarray(shp).ravel())
-        slot = k.state.rng_slot(k.op)
-        key, counter = int(slot[0]), int(slot[1])
-        slot[1] += 1
+        key, counter = _next_stream(k)
         n = int(np.prod(dims)) if dims else 1
         out = fn(key, counter, n, k.op.outputs[0].dtype.as_numpy_dtype, *bounds)
         return out.reshape(dims)
@@ -90,9 +96,7 @@ register("RandomUniformInt", shape=_shape_rule,
 
 
 def _shuffle_np(k, x):
-    slot = k.state.rng_slot(k.op)
-    key, counter = int(slot[0]), int(slot[1])
-    slot[1] += 1
+    key, counter = _next_stream(k)
     if np.ndim(x) == 0 or len(x) < 2:
         return np.array(x, copy=True)
     order = np.argsort(rng.mix(key, counter, np.arange(len(x), dtype=np.uint64)),
