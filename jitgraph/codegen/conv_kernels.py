@@ -12,6 +12,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from jitgraph.codegen.blas import blas_dot
+
 # Same flags as kernels.py but without "nnan"/"ninf": a window max starts at -inf.
 _CONV_OPTS = dict(cache=True, nogil=True, error_model="numpy",
                   fastmath={"reassoc", "contract", "arcp", "nsz", "afn"})
@@ -27,23 +29,6 @@ def conv_out_pad(n, k, s, same):
         raise ValueError("Computed output size would be negative (VALID padding, "
                          "window larger than input)")
     return (n - k) // s + 1, 0
-
-
-@njit(**_CONV_OPTS)
-def conv_matmul(a, b, ta, tb):
-    """a @ b (either side optionally transposed) for float 2-D arrays; BLAS unless empty."""
-    n = a.shape[1] if ta else a.shape[0]
-    k = a.shape[0] if ta else a.shape[1]
-    m = b.shape[0] if tb else b.shape[1]
-    if n == 0 or k == 0 or m == 0:
-        return np.zeros((n, m), a.dtype)
-    if ta and tb:
-        return np.dot(a.T, b.T)
-    if ta:
-        return np.dot(a.T, b)
-    if tb:
-        return np.dot(a, b.T)
-    return np.dot(a, b)
 
 
 # Images per im2col block: the patch matrix of one block stays around 1 MiB, in cache
@@ -115,7 +100,7 @@ def conv2d_fwd(x, f, sh, sw, same):
     for b0 in range(0, n, step):
         b1 = min(b0 + step, n)
         cols = conv_im2col(x, b0, b1, kh, kw, sh, sw, ph, pw, oh, ow)
-        out[b0 * oh * ow:b1 * oh * ow] = conv_matmul(cols, fm, False, False)
+        out[b0 * oh * ow:b1 * oh * ow] = blas_dot(cols, fm, False, False)
     return out.reshape((n, oh, ow, o))
 
 
@@ -137,7 +122,7 @@ def conv2d_bprop_input(sizes, f, dy, sh, sw, same):
     step = conv_block(n, oh, ow, kh * kw * c)
     for b0 in range(0, n, step):
         b1 = min(b0 + step, n)
-        dcols = conv_matmul(dym[b0 * oh * ow:b1 * oh * ow], fm, False, True)
+        dcols = blas_dot(dym[b0 * oh * ow:b1 * oh * ow], fm, False, True)
         conv_col2im(dx, dcols, b0, kh, kw, sh, sw, ph, pw, oh, ow)
     return dx
 
@@ -159,7 +144,7 @@ def conv2d_bprop_filter(x, sizes, dy, sh, sw, same):
     for b0 in range(0, n, step):
         b1 = min(b0 + step, n)
         cols = conv_im2col(x, b0, b1, kh, kw, sh, sw, ph, pw, oh, ow)
-        dw += conv_matmul(cols, np.ascontiguousarray(dym[b0 * oh * ow:b1 * oh * ow]),
+        dw += blas_dot(cols, np.ascontiguousarray(dym[b0 * oh * ow:b1 * oh * ow]),
                           True, False)
     return dw.reshape((kh, kw, c, o))
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from jitgraph.codegen.blas import blas_dot
+
 _OPTS = dict(cache=True, nogil=True, error_model="numpy",
              fastmath={"reassoc", "contract", "arcp", "nsz", "afn"})
 
@@ -73,15 +75,7 @@ def matmul2d(a, b, ta, tb):
         return matmul2d_loop(a, b, ta, tb)
     if k != (b.shape[1] if tb else b.shape[0]):
         raise ValueError("Matrix size-incompatible for MatMul")
-    # A transposed operand is an F-ordered view: BLAS takes it as is, no copy.
-    ac, bc = np.ascontiguousarray(a), np.ascontiguousarray(b)
-    if ta and tb:
-        return np.dot(ac.T, bc.T)
-    if ta:
-        return np.dot(ac.T, bc)
-    if tb:
-        return np.dot(ac, bc.T)
-    return np.dot(ac, bc)
+    return blas_dot(a, b, ta, tb)
 
 
 @njit(**_OPTS)
