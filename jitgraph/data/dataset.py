@@ -28,26 +28,14 @@ CHUNK = 4096        # elements per chunk when a random-access source is streamed
 GROUP = 256         # elements per chunk when elements are produced one by one
 
 
-class Dataset:
+class Dataset(structure.HasElementSpecs):
     """Represents a potentially large set of elements (`tf.data.Dataset`)."""
 
     def __init__(self, specs, inputs=()):
         self._specs = specs
         self._inputs = list(inputs)
 
-    # -- structure ------------------------------------------------------------------
-    @property
-    def output_types(self):
-        return structure.types_of(self._specs)
-
-    @property
-    def output_shapes(self):
-        return structure.shapes_of(self._specs)
-
-    @property
-    def output_classes(self):
-        return structure.classes_of(self._specs)
-
+    # -- structure (output_types/shapes/classes come from HasElementSpecs) -------------
     @property
     def _flat_specs(self):
         return structure.flatten(self._specs)

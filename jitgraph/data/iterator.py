@@ -6,7 +6,7 @@ from jitgraph.data.iterator_ops import get_next_op, make_iterator_op
 from jitgraph.framework.graph import GraphKeys, get_default_graph
 
 
-class Iterator:
+class Iterator(structure.HasElementSpecs):
     """Represents the state of iterating through a Dataset (`tf.data.Iterator`)."""
 
     def __init__(self, name, specs, graph, initializer=None, one_shot=None):
@@ -56,17 +56,6 @@ class Iterator:
             raise ValueError("Iterator does not have an initializer.")
         return self._initializer
 
-    @property
-    def output_types(self):
-        return structure.types_of(self._specs)
-
-    @property
-    def output_shapes(self):
-        return structure.shapes_of(self._specs)
-
-    @property
-    def output_classes(self):
-        return structure.classes_of(self._specs)
 
     # -- ops ------------------------------------------------------------------------
     def make_initializer(self, dataset, name=None):

@@ -130,3 +130,20 @@ def unbatched(spec: Spec) -> Spec:
         raise ValueError("Shape must be at least rank 1 but is rank 0")
     dims = spec.shape.as_tuple()
     return Spec(spec.dtype, TensorShape(None if dims is None else dims[1:]))
+
+
+class HasElementSpecs:
+    """`output_types`, `output_shapes`, `output_classes` of an object holding `_specs`
+    (a Dataset or an Iterator)."""
+
+    @property
+    def output_types(self):
+        return types_of(self._specs)
+
+    @property
+    def output_shapes(self):
+        return shapes_of(self._specs)
+
+    @property
+    def output_classes(self):
+        return classes_of(self._specs)
