@@ -312,21 +312,7 @@ class BaseSession:
                 raise TypeError("Fetch argument None has invalid type <class 'NoneType'>")
             nested = nest.is_nested(fetches)
             elems = nest.flatten(fetches)
-        fkey = tuple([id(e) for e in elems])
-        if feed_dict:
-            values, kk = [], []
-            convs = self._feed_convs
-            for k, v in feed_dict.items():
-                conv = convs.get(k) if type(k) is Tensor else None
-                if conv is None:
-                    conv = self._feed_converter(k)
-                a = conv(v)
-                values.append(a)
-                kk.append(id(conv))
-                kk.append(a.ndim)
-            key = (fkey, tuple(kk))
-        else:
-            values, key = (), (fkey, ())
+        values, key = self._run_key(elems, feed_dict)
         runner = self._runners.get(key)
         if runner is None:
             runner = self._make_runner(key, fetches, elems, feed_dict, values)
@@ -336,6 +322,32 @@ class BaseSession:
         if flat:
             return results if kind is list else tuple(results)
         return nest.pack_sequence_as(fetches, results)
+
+    def _run_key(self, elems, feed_dict):
+        """(converted feed values, run key): the one key builder of the runner cache.
+
+        The key must never alias two different runs. A Tensor or Operation of this
+        graph lives as long as the graph, so its id() is stable; any other fetch (a
+        name) is keyed by its value, never by the id() of an object the caller may
+        free (a name built at run time gets the id of the string freed before it).
+        Feeds are keyed by their converter, cached per tensor or name for the
+        Session's life, and the fed rank.
+        """
+        fkey = tuple([id(e) if type(e) is Tensor or type(e) is Operation else
+                      e if type(e) is str else id(self._fetch_element(e)) for e in elems])
+        if not feed_dict:
+            return (), (fkey, ())
+        values, kk = [], []
+        convs = self._feed_convs
+        for k, v in feed_dict.items():
+            conv = convs.get(k) if type(k) is Tensor or type(k) is str else None
+            if conv is None:
+                conv = self._feed_converter(k)
+            a = conv(v)
+            values.append(a)
+            kk.append(id(conv))
+            kk.append(a.ndim)
+        return values, (fkey, tuple(kk))
 
     def _fetch_element(self, f):
         try:
@@ -379,6 +391,8 @@ class BaseSession:
         if conv is None:
             conv = _make_feed_converter(t)
             self._feed_convs[t] = conv
+        if type(k) is str:
+            self._feed_convs[k] = conv  # a name always means the same tensor in this graph
         return conv
 
     def _make_runner(self, key, fetches, elems, feed_dict, values):
@@ -399,14 +413,20 @@ class BaseSession:
             targets = [e for e in elems if isinstance(e, Operation)]
             sig = Signature(tuple(e.name for e in elems), tuple(sorted(
                 (t.name, t.dtype.name, v.ndim) for t, v in zip(feeds, values))))
-            plan = build_plan(self._graph, sig, feeds, [v.ndim for v in values],
-                              fetch_list, targets)
-            jit = self.jit and not _initializer_only(plan)
-            if jit:
-                from jitgraph.codegen.compiler import compile_plan
-                compile_plan(plan)
-                self._note_compile()
-            runner = _Runner(plan, self._state, jit)
+            # Fetching by name or by tensor is one signature, so one runner; feeds in
+            # another order are another runner (values arrive in feed_dict order).
+            canon = (sig, tuple(t.name for t in feeds))
+            runner = self._runners.get(canon)
+            if runner is None:
+                plan = build_plan(self._graph, sig, feeds, [v.ndim for v in values],
+                                  fetch_list, targets)
+                jit = self.jit and not _initializer_only(plan)
+                if jit:
+                    from jitgraph.codegen.compiler import compile_plan
+                    compile_plan(plan)
+                    self._note_compile()
+                runner = _Runner(plan, self._state, jit)
+                self._runners[canon] = runner
             self._runners[key] = runner
             return runner
 
@@ -425,11 +445,7 @@ class BaseSession:
     # -- inspection ------------------------------------------------------------------
     def _plan_for(self, fetches, feed_dict=None):
         elems = nest.flatten(fetches)
-        values = [self._feed_converter(k)(v) for k, v in (feed_dict or {}).items()]
-        kk = []
-        for k, a in zip(feed_dict or {}, values):
-            kk += [id(self._feed_converter(k)), a.ndim]
-        key = (tuple(id(self._fetch_element(e)) for e in elems), tuple(kk))
+        values, key = self._run_key(elems, feed_dict)
         runner = self._runners.get(key) or self._make_runner(key, fetches, elems, feed_dict,
                                                               values)
         return runner.plan
