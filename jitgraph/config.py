@@ -5,15 +5,55 @@ import os
 import sys
 import threading
 
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("0", "false", "no", "off", "")
+
+
+def env_flag(name: str, default: bool = False) -> bool:
+    """A JITGRAPH_* boolean: 1/true/yes/on or 0/false/no/off (any case); else ValueError."""
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    v = raw.strip().lower()
+    if v in _TRUE:
+        return True
+    if v in _FALSE:
+        return False
+    raise ValueError(f"{name}={raw!r}: expected one of 1/true/yes/on or 0/false/no/off")
+
+
 _lock = threading.Lock()
-_log_compiles = os.environ.get("JITGRAPH_LOG_COMPILES", "0") not in ("", "0", "false")
+_log_compiles = env_flag("JITGRAPH_LOG_COMPILES")
 _last_signature_for_fetches: dict = {}
 compile_count = 0  # compiles in this process (tests count recompiles with it)
+
+COMPILE_MODES = ("background", "sync", "off")
+_compile_mode = None  # set in code; else JITGRAPH_COMPILE; else background
 
 
 def jit_enabled() -> bool:
     """False when JITGRAPH_DISABLE_JIT=1: sessions then run plans on the numpy interpreter."""
-    return os.environ.get("JITGRAPH_DISABLE_JIT", "0") in ("", "0", "false")
+    return not env_flag("JITGRAPH_DISABLE_JIT")
+
+
+def compile_mode() -> str:
+    """How a new signature meets the compiler: `background` (run it on the interpreter
+    while a compile process builds its kernels; switch when they are ready), `sync` (wait
+    for the compile), `off` (interpreter only). Set by JITGRAPH_COMPILE or `set_compile_mode`."""
+    if _compile_mode is not None:
+        return _compile_mode
+    mode = os.environ.get("JITGRAPH_COMPILE", "background").strip().lower() or "background"
+    if mode not in COMPILE_MODES:
+        raise ValueError(f"JITGRAPH_COMPILE={mode!r}: expected one of {', '.join(COMPILE_MODES)}")
+    return mode
+
+
+def set_compile_mode(mode: str | None):
+    """Sets the compile mode for new signatures in this process (None: back to the env)."""
+    global _compile_mode
+    if mode is not None and mode not in COMPILE_MODES:
+        raise ValueError(f"compile mode {mode!r}: expected one of {', '.join(COMPILE_MODES)}")
+    _compile_mode = mode
 
 
 def log_compiles(enabled: bool = True):

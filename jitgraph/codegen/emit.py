@@ -1,12 +1,18 @@
 """Kernel stage -> readable Python source for `numba.njit`.
 
-One function per kernel stage. Fused elementwise groups become one loop nest
-with scalar locals (no temporary array per op); other ops call reusable
-helpers in `kernels.py`. Every line is tagged with the op it comes from, and
-the text is deterministic (no ids), so a diff of generated code reads like a
-diff of a program.
+One glue function per kernel stage. Every loop nest (a fused elementwise group, a
+reduction, a broadcast) is a small function of its own, written with canonical names
+and called from the glue; loop nests with the same text (the steps of an unrolled RNN,
+the Adam update of parameters of one shape) are one function, compiled once. Numba's
+and LLVM's time grows faster than linearly with the size of one function: bounded
+functions, shared, keep compile time linear in graph size. Calls into the reusable
+helpers of `kernels.py`, scalar math and aliases stay in the glue. Every glue line is
+tagged with the ops it runs, and the text is deterministic (no ids), so a diff of
+generated code reads like a diff of a program.
 """
 from __future__ import annotations
+
+import hashlib
 
 import numpy as np
 
@@ -18,6 +24,11 @@ from jitgraph.ops import registry
 class NotCompilable(Exception):
     """An emitter cannot express this op (e.g. a non-constant axis): run it as a host op."""
 
+
+# A stage with at least this many loop nests is written as shared loop functions called
+# from a glue function; below it, as one function (measured: the MLP step's 19 loops
+# compile faster whole, an unrolled RNN's 100+ far faster as loops).
+LOOP_FUNCTIONS_FROM = 24
 
 FASTMATH = '{"reassoc", "contract", "arcp", "nsz", "afn"}'
 
@@ -53,11 +64,36 @@ def literal(value, dtype) -> str:
     return f"{np_type(dtype)}({int(v)})"
 
 
+class LoopFunctions:
+    """The loop-nest functions of one module, by canonical text: one definition each,
+    however many stages and ops call it."""
+
+    def __init__(self):
+        self.names: dict = {}   # text with a {name} hole -> function name
+        self.defs: list = []    # source of each function, first use first
+
+    def name_for(self, text: str) -> str:
+        name = self.names.get(text)
+        if name is None:
+            name = "loop_" + hashlib.sha256(text.encode()).hexdigest()[:12]
+            self.names[text] = name
+            self.defs.append(f"@nb.njit(cache=NUMBA_CACHE, nogil=True, error_model=\"numpy\", "
+                             f"fastmath={FASTMATH})\n" + text.replace("{name}", name, 1))
+        return name
+
+    def source(self) -> str:
+        return "\n\n".join(self.defs)
+
+
 class StageEmitter:
     """Writes the source of one kernel stage."""
 
-    def __init__(self, plan, stage, fn_name: str):
+    def __init__(self, plan, stage, fn_name: str, loops: LoopFunctions | None = None,
+                 loop_functions: bool | None = None):
         self.plan, self.stage, self.fn_name = plan, stage, fn_name
+        self.loops = loops if loops is not None else LoopFunctions()
+        self.loop_functions = loop_functions  # None: decide by the stage's loop count
+        self.loop_calls = 0
         self.shapes = plan.shapes
         self.lines: list[str] = []
         self.expr: dict = {}       # Tensor -> source expression
@@ -65,6 +101,8 @@ class StageEmitter:
         self.params: list[tuple[str, str]] = []  # (name, numba type)
         self._n = 0
         self.indent = 1
+        self.in_unit = False       # emitting the body of a loop-nest function
+        self.alias: dict = {}      # glue local -> the glue local it is a plain copy of
 
     # -- names -------------------------------------------------------------------
     def fresh(self, prefix="t") -> str:
@@ -77,7 +115,9 @@ class StageEmitter:
     def line(self, text: str, op=None):
         pad = "    " * self.indent
         if op is not None:
-            text = f"{text}  # {op.name} ({op.type})"
+            # Inside a shared loop-nest function only the op's type: its text must not
+            # depend on which op it serves.
+            text = f"{text}  # {op.type}" if self.in_unit else f"{text}  # {op.name} ({op.type})"
         self.lines.append(pad + text)
 
     def scalar(self, t) -> str:
@@ -90,6 +130,15 @@ class StageEmitter:
 
     # -- the stage ---------------------------------------------------------------
     def emit(self) -> str:
+        if self.loop_functions is None:
+            # Each function costs Numba a fixed ~0.1 s; one function's cost grows faster
+            # than its size. Small stages compile fastest whole, large ones as shared loops.
+            trial = StageEmitter(self.plan, self.stage, self.fn_name, LoopFunctions(), True)
+            trial.emit()
+            self.loop_functions = trial.loop_calls >= LOOP_FUNCTIONS_FROM
+        return self._emit()
+
+    def _emit(self) -> str:
         st = self.stage
         for i, t in enumerate(st.inputs):
             name = f"x{i}"
@@ -110,14 +159,104 @@ class StageEmitter:
                 self.expr[t], self.is_array[t] = name, True
         if st.rng_ops:
             self.params.append(("rng", "nt.int64[:, ::1]"))
+        self.glue_names = set(self.expr)
         for kind, members in st.units:
-            if kind == "group":
-                self._emit_group(members)
+            if self.loop_functions:
+                self._emit_unit(kind, members)
             else:
-                self._emit_op(members[0])
+                self._emit_members(kind, members)
         outs = [self.expr[t] for t in st.outputs]
         self.line("return (" + "".join(o + ", " for o in outs) + ")")
         return self._module()
+
+    # -- loop-nest functions ------------------------------------------------------------
+    def _emit_unit(self, kind, members):
+        """Emits one scheduled unit: a loop nest becomes a call to a shared function, the
+        rest (helper calls, scalar math, aliases) is written into the glue directly."""
+        saved = (self.lines, self.indent, self._n, dict(self.expr))
+        inside = set(members)
+        # One parameter per distinct glue value: an alias (`t1 = v0`) passed beside the
+        # array it names would make LLVM assume two arrays that may overlap, and give up
+        # vectorizing a loop that reads one and writes the other (Adam's slots).
+        ext, param_of = [], {}
+        for m in members:
+            for t in m.inputs:
+                # Literal scalars stay literals in the function's text.
+                if (t.op not in inside and t not in param_of and t in self.glue_names
+                        and self.expr[t].isidentifier()):
+                    root = self._root(self.expr[t])
+                    if root not in ext:
+                        ext.append(root)
+                    param_of[t] = f"a{ext.index(root)}"
+        uses_rng = any(m in self.stage.rng_ops for m in members)
+        self.lines, self.indent, self._n, self.in_unit = [], 1, 0, True
+        for t, param in param_of.items():
+            self.expr[t] = param
+        try:
+            self._emit_members(kind, members)
+        finally:
+            self.in_unit = False
+        body = self.lines
+        self.lines, self.indent, self._n, glue_expr = saved
+        if kind != "group" and not any(ln.lstrip().startswith("for ") for ln in body):
+            # No loop: cheaper to compile inline than as a function of its own.
+            self.expr = glue_expr
+            first = len(self.lines)
+            self._emit_members(kind, members)
+            for ln in self.lines[first:]:
+                lhs, _, rhs = ln.split("  #")[0].strip().partition(" = ")
+                if rhs.isidentifier() and lhs.isidentifier():
+                    self.alias[lhs] = self._root(rhs)
+            self._note_glue(members)
+            return
+        params_of = {f"a{j}": root for j, root in enumerate(ext)}
+        outs, passed = [], {}
+        for m in members:
+            for t in m.outputs:
+                if t not in self.expr or not self._needed_outside(t, inside):
+                    continue
+                if self.expr[t] in params_of:   # a store's output: the variable it wrote
+                    passed[t] = params_of[self.expr[t]]
+                else:
+                    outs.append(t)
+        params = (["rng"] if uses_rng else []) + [f"a{j}" for j in range(len(ext))]
+        ret = "".join(self.expr[t] + ", " for t in outs)
+        text = (f"def {{name}}({', '.join(params)}):\n" + "\n".join(body) +
+                f"\n    return ({ret})\n")
+        name = self.loops.name_for(text)
+        unit_is_array = {t: self.is_array[t] for t in outs}
+        self.expr = glue_expr
+        args = (["rng"] if uses_rng else []) + ext
+        call = f"{name}({', '.join(args)})"
+        self.loop_calls += 1
+        names = ", ".join(m.name for m in members)
+        pad = "    " * self.indent
+        if outs:
+            got = [self.fresh() for _ in outs]
+            self.lines.append(f"{pad}{', '.join(got)}, = {call}  # {names}")
+            for t, g in zip(outs, got):
+                self.expr[t], self.is_array[t] = g, unit_is_array[t]
+        else:
+            self.lines.append(f"{pad}{call}  # {names}")
+        for t, root in passed.items():
+            self.expr[t] = root
+        self._note_glue(members)
+
+    def _root(self, name: str) -> str:
+        """The glue local that `name` is an alias of (itself if none)."""
+        return self.alias.get(name, name)
+
+    def _emit_members(self, kind, members):
+        if kind == "group":
+            self._emit_group(members)
+        else:
+            self._emit_op(members[0])
+
+    def _note_glue(self, members):
+        for m in members:
+            for t in m.outputs:
+                if t in self.expr:
+                    self.glue_names.add(t)
 
     def _module(self) -> str:
         sig = ", ".join(t for _, t in self.params)
@@ -180,7 +319,7 @@ class StageEmitter:
                 if t.op not in members_set and t not in externals:
                     externals.append(t)
         ext_arrays = [t for t in externals if self.rank(t) > 0]
-        names = ", ".join(m.name for m in members)
+        names = ", ".join(m.type if self.in_unit else m.name for m in members)
         self.line(f"# fused loop over {r}-d space: {names}")
 
         # Loop bounds: static where known, else from the arrays that provide the dim.
