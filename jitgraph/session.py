@@ -11,6 +11,7 @@ import warnings
 import numpy as np
 
 from jitgraph import config
+from jitgraph.codegen.diskcache import release_plans
 from jitgraph.codegen.plan import STORE_OPS, build_plan
 from jitgraph.codegen.signature import Signature
 from jitgraph.framework import errors, nest
@@ -258,6 +259,7 @@ class BaseSession:
     def close(self):
         """Frees this session's state. Later `run` calls raise RuntimeError."""
         self._closed = True
+        release_plans(r.plan for r in self._runners.values())
         self._runners.clear()
         self._state = None
 
