@@ -7,15 +7,22 @@ A checkpoint with prefix P is two files, in our own format (not TF's bundle):
 - `P.index`: JSON naming, for each variable, dtype, shape, offset, length and the
   CRC32 of its bytes, plus the data file's total size.
 
-Every file is written to a temporary name and renamed into place, data before index,
-and the `checkpoint` state file (TF's text format) last: a crash mid-save leaves the
-previous checkpoints and the state that names them intact. `restore` checks the
-whole checkpoint (files, names, dtypes, shapes, checksums) before it assigns any
-variable, then assigns all of them in one `sess.run`.
+A save never overwrites the pair a reader may be using. The data goes to a fresh
+`P.data-00000-of-00001.tmp-<pid>-<hex>`, then the index that names it replaces
+`P.index` in one rename: that rename is the commit, so a crash leaves either the old
+pair or the new one. The data is then renamed to its usual name and the index
+rewritten to name it; a reader whose index names a data file that is gone reads the
+usual name (the same bytes). The `checkpoint` state file (TF's text format) is written
+last, and every other file through a temporary name and one rename. A successful save
+removes the temporary files of saves whose process is dead. `restore` checks the whole
+checkpoint (files, names, dtypes, shapes, checksums) before it assigns any variable,
+then assigns all of them in one `sess.run`. A failed write raises TF's error for its
+errno (ENOSPC: `ResourceExhaustedError`), naming the file.
 """
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import re
@@ -34,20 +41,137 @@ _INDEX_SUFFIX = ".index"
 
 
 # -- files ------------------------------------------------------------------------------
-def _atomic_write(path, chunks):
-    """Writes the byte chunks to `path` through a temporary file and one rename."""
-    tmp = f"{path}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+_TEMP_NAME = re.compile(r"\.tmp-(\d+)-[0-9a-f]{8}$")
+# A pid can be reused by an unrelated live process; past this age a temp file is stale
+# whatever its pid says (no save takes a day).
+_STALE_AFTER_S = 24 * 3600.0
+
+# TF's ErrnoToCode for the errors a file write can meet; others are UnknownError (EIO).
+_ERRNO_ERRORS = {
+    **dict.fromkeys((errno.ENOSPC, errno.EDQUOT, errno.EMFILE, errno.ENFILE, errno.ENOMEM,
+                     errno.ENOBUFS, errno.EMLINK), errors.ResourceExhaustedError),
+    **dict.fromkeys((errno.EACCES, errno.EPERM, errno.EROFS), errors.PermissionDeniedError),
+    **dict.fromkeys((errno.ENOENT, errno.ENODEV, errno.ENXIO), errors.NotFoundError),
+    **dict.fromkeys((errno.EFBIG, errno.EOVERFLOW), errors.OutOfRangeError),
+    **dict.fromkeys((errno.ENOTDIR, errno.EISDIR, errno.ENOTEMPTY, errno.EBUSY, errno.EBADF,
+                     errno.ETXTBSY), errors.FailedPreconditionError),
+    **dict.fromkeys((errno.EINVAL, errno.ENAMETOOLONG), errors.InvalidArgumentError),
+}
+
+
+def _io_error(path, e: OSError):
+    """TF's error for a failed write of `path`: its class from the errno, `path; reason`."""
+    cls = _ERRNO_ERRORS.get(e.errno, errors.UnknownError)
+    return cls(None, None, f"{path}; {e.strerror or e}")
+
+
+def _temp_name(path):
+    return f"{path}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+
+
+def _discard(path):
+    with contextlib.suppress(OSError):
+        os.remove(path)
+
+
+def _write_synced(tmp, chunks, target):
+    """Writes the chunks to `tmp` and fsyncs it; on failure removes `tmp` (errors name `target`)."""
     try:
         with open(tmp, "wb") as f:
             for chunk in chunks:
                 f.write(chunk)
             f.flush()
             os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.remove(tmp)
+    except BaseException as e:
+        _discard(tmp)
+        if isinstance(e, OSError):
+            raise _io_error(target, e) from e
         raise
+
+
+def _atomic_write(path, chunks):
+    """Writes the byte chunks to `path` through a temporary file and one rename."""
+    tmp = _temp_name(path)
+    _write_synced(tmp, chunks, path)
+    try:
+        os.replace(tmp, path)
+    except OSError as e:
+        _discard(tmp)
+        raise _io_error(path, e) from e
+
+
+def _sync_dir(path):
+    """Makes the directory's entries durable (best effort: not every OS or FS allows it)."""
+    with contextlib.suppress(OSError, AttributeError):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _pid_alive(pid):
+    if pid == os.getpid() or os.name != "posix":
+        return True  # our own threads may be saving; elsewhere only the age bound applies
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # EPERM: it exists, as another user
+    return True
+
+
+def _is_pending_data_of(prefix_base, name):
+    """Whether `name` is a new data file that a save of the prefix `prefix_base` wrote."""
+    return re.fullmatch(re.escape(prefix_base + _DATA_SUFFIX) + r"\.tmp-\d+-[0-9a-f]{8}",
+                        name) is not None
+
+
+def _committed_pending(directory, name):
+    """Whether `name` is the data file a committed index still names (not garbage)."""
+    if _DATA_SUFFIX + ".tmp-" not in name:
+        return False
+    base = name[:name.rindex(_DATA_SUFFIX + ".tmp-")]
+    try:
+        with open(os.path.join(directory, base + _INDEX_SUFFIX), "rb") as f:
+            index = json.loads(f.read().decode("utf-8"))
+    except FileNotFoundError:
+        return False
+    except (OSError, ValueError):
+        return True  # cannot tell: keep what may be a checkpoint's only data
+    return isinstance(index, dict) and index.get("data_file") == name
+
+
+def _remove_stale_temp_files(directory):
+    """Removes the temporary files of dead saves in `directory`; returns their names.
+
+    A temp file is stale when the pid in its name is not running (or it is older than
+    a day). Live saves of other processes, and a dead save's data file that its index
+    already names (the save committed, the rename to the usual name did not happen),
+    are kept.
+    """
+    removed = []
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return removed
+    now = time.time()
+    for name in names:
+        m = _TEMP_NAME.search(name)
+        if not m:
+            continue
+        path = os.path.join(directory, name)
+        try:
+            old = now - os.path.getmtime(path) > _STALE_AFTER_S
+        except OSError:
+            continue
+        if (old or not _pid_alive(int(m.group(1)))) and \
+                not _committed_pending(directory, name):
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(path)
+                removed.append(name)
+    return removed
 
 
 def _tensor_bytes(value: np.ndarray) -> bytes:
@@ -87,6 +211,10 @@ def _encode_tensors(names, values, index):
         yield data
 
 
+def _index_bytes(doc):
+    return json.dumps(doc, indent=1).encode("utf-8")
+
+
 def _dtype_of(value):
     return dtypes.string if value.dtype == object else dtypes.as_dtype(value.dtype)
 
@@ -106,29 +234,78 @@ def _data_loss(path, why):
 def read_checkpoint(save_path):
     """{name: np.ndarray} of every tensor in the checkpoint, all checks done first.
 
+    A save of the same prefix in another process may switch the pair while we read:
+    a mismatch is retried while the index keeps changing under us.
+
     Raises:
       ValueError: the index or data file is missing.
       DataLossError: a file is unreadable, truncated or fails its checksum.
     """
-    index_path, data_path = save_path + _INDEX_SUFFIX, save_path + _DATA_SUFFIX
-    if not os.path.isfile(index_path) or not os.path.isfile(data_path):
-        raise _not_valid(save_path)
+    index_path = save_path + _INDEX_SUFFIX
+    for attempt in range(3):
+        index, stamp = _read_index(save_path)
+        try:
+            return _read_tensors(save_path, index)
+        except errors.DataLossError:
+            if attempt == 2 or _stamp(index_path) == stamp:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _stamp(path):
+    """Identifies one version of a file: every save replaces the index by a rename."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_ino, st.st_mtime_ns, st.st_size
+
+
+def _read_index(save_path):
+    index_path = save_path + _INDEX_SUFFIX
     try:
         with open(index_path, "rb") as f:
-            index = json.loads(f.read().decode("utf-8"))
+            st = os.fstat(f.fileno())
+            raw = f.read()
+    except FileNotFoundError:
+        raise _not_valid(save_path) from None
+    try:
+        index = json.loads(raw.decode("utf-8"))
         if index.get("format") != _FORMAT:
             raise ValueError(f"unknown format {index.get('format')!r}")
-        entries = index["tensors"]
-        total = int(index["data_size"])
+        if not isinstance(index["tensors"], dict):
+            raise TypeError("'tensors' is not a mapping")
+        int(index["data_size"])
     except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError) as e:
         raise _data_loss(index_path, f"corrupt index ({e})") from e
-    with open(data_path, "rb") as f:
-        data = f.read()
+    return index, (st.st_ino, st.st_mtime_ns, st.st_size)
+
+
+def _read_data(save_path, index):
+    """(path, bytes) of the data file: the one the index names if it is still there
+    (a save committed and not yet renamed it), else the usual name."""
+    usual = save_path + _DATA_SUFFIX
+    candidates = [usual]
+    named = index.get("data_file")
+    if isinstance(named, str) and _is_pending_data_of(os.path.basename(save_path), named):
+        candidates.insert(0, os.path.join(os.path.dirname(save_path), named))
+    for path in candidates:
+        try:
+            with open(path, "rb") as f:
+                return path, f.read()
+        except FileNotFoundError:
+            continue
+    raise _not_valid(save_path)
+
+
+def _read_tensors(save_path, index):
+    data_path, data = _read_data(save_path, index)
+    total = int(index["data_size"])
     if len(data) != total:
         raise _data_loss(data_path, f"expected {total} bytes, found {len(data)} "
                                     "(truncated or overwritten)")
     out = {}
-    for name, e in entries.items():
+    for name, e in index["tensors"].items():
         try:
             chunk = data[e["offset"]:e["offset"] + e["length"]]
             crc = zlib.crc32(chunk)
@@ -267,7 +444,16 @@ def get_checkpoint_mtimes(checkpoint_prefixes):
 
 def remove_checkpoint(checkpoint_prefix, checkpoint_format_version=None,
                       meta_graph_suffix="meta"):
-    for p in _files_of(checkpoint_prefix, meta_graph_suffix):
+    """Deletes a checkpoint's files, the index first (it is the checkpoint's existence)."""
+    prefix = os.fspath(checkpoint_prefix)
+    named = None
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        with open(prefix + _INDEX_SUFFIX, "rb") as f:
+            named = json.loads(f.read().decode("utf-8")).get("data_file")
+    paths = _files_of(prefix, meta_graph_suffix)
+    if isinstance(named, str) and _is_pending_data_of(os.path.basename(prefix), named):
+        paths.append(os.path.join(os.path.dirname(prefix), named))
+    for p in paths:
         with contextlib.suppress(FileNotFoundError):
             os.remove(p)
 
@@ -398,6 +584,19 @@ class Saver:
         save_dir = os.path.dirname(prefix) or "."
         if not os.path.isdir(save_dir):
             raise ValueError(f"Parent directory of {save_path} doesn't exist, can't save.")
+        try:
+            self._write_files(sess, prefix, save_dir, latest_filename, meta_graph_suffix,
+                              write_meta_graph, write_state)
+        except (errors.FailedPreconditionError, errors.NotFoundError) as e:
+            if not os.path.isdir(save_dir):  # removed during the save: TF's ValueError
+                raise ValueError(f"Parent directory of {save_path} doesn't exist, "
+                                 "can't save.") from e
+            raise
+        _remove_stale_temp_files(save_dir)
+        return prefix
+
+    def _write_files(self, sess, prefix, save_dir, latest_filename, meta_graph_suffix,
+                     write_meta_graph, write_state):
         if self._vars:
             self._write_checkpoint(sess, prefix)
         elif not self._allow_empty:
@@ -410,19 +609,35 @@ class Saver:
                                     save_relative_paths=self._save_relative_paths)
             for p in dropped:  # deleted only once the state file no longer names them
                 remove_checkpoint(p, meta_graph_suffix=meta_graph_suffix)
-        return prefix
 
     def _write_checkpoint(self, sess, prefix):
+        """Writes the pair so that `prefix` names the old checkpoint or the new one, whole."""
         names = list(self._vars)
         values = sess.run([self._vars[n].op.outputs[0] for n in names])
         values = [np.asarray(v) if not isinstance(v, bytes) else np.array(v, dtype=object)
                   for v in values]
         index = {}
-        _atomic_write(prefix + _DATA_SUFFIX, _encode_tensors(names, values, index))
-        size = sum(e["length"] for e in index.values())
-        doc = {"format": _FORMAT, "data_file": os.path.basename(prefix + _DATA_SUFFIX),
-               "data_size": size, "tensors": index}
-        _atomic_write(prefix + _INDEX_SUFFIX, [json.dumps(doc, indent=1).encode("utf-8")])
+        usual = prefix + _DATA_SUFFIX
+        pending = _temp_name(usual)
+        _write_synced(pending, _encode_tensors(names, values, index), usual)
+        doc = {"format": _FORMAT, "data_file": os.path.basename(pending),
+               "data_size": sum(e["length"] for e in index.values()), "tensors": index}
+        # The index must not become durable before the name of the data it points to.
+        _sync_dir(os.path.dirname(prefix) or ".")
+        try:
+            _atomic_write(prefix + _INDEX_SUFFIX, [_index_bytes(doc)])  # the commit
+        except BaseException:
+            # An interrupt can land just after the rename: keep what the index names.
+            if not _committed_pending(os.path.dirname(pending), os.path.basename(pending)):
+                _discard(pending)
+            raise
+        # Committed: readers of the index find `pending`, or `usual` once it is renamed.
+        try:
+            os.replace(pending, usual)
+        except OSError as e:
+            raise _io_error(usual, e) from e
+        doc["data_file"] = os.path.basename(usual)
+        _atomic_write(prefix + _INDEX_SUFFIX, [_index_bytes(doc)])
 
     def export_meta_graph(self, filename=None, collection_list=None, as_text=False,
                           export_scope=None, clear_devices=False, clear_extraneous_savers=False,

@@ -11,12 +11,13 @@ import warnings
 import numpy as np
 
 from jitgraph import config
+from jitgraph.codegen.diskcache import release_plans
 from jitgraph.codegen.plan import STORE_OPS, build_plan
 from jitgraph.codegen.signature import Signature
 from jitgraph.framework import errors, nest
 from jitgraph.framework.graph import (Operation, Tensor, _session_stack, get_default_graph)
 from jitgraph.runtime import interpreter
-from jitgraph.runtime.state import RunState
+from jitgraph.runtime.state import RunState, holding
 
 
 GROWING_GRAPH_WARN_AFTER = 8
@@ -61,6 +62,9 @@ class _Runner:
         if jit and len(kernels) == 1 and stages[-1] is kernels[0]:
             self._kernel = kernels[0]
             self._fast_src, self._fast_env = _fast_runner_source(plan, kernels[0])
+        locks = state.store_locks(plan.ops)
+        if locks:  # use_locking=True stores: the whole run holds their variables' locks
+            self.run = holding(locks, self.run)
 
     def run(self, feed_values):
         state = self.state
@@ -78,7 +82,7 @@ class _Runner:
         env["vb"] = [self.state.vars[v] for v in st.variables]
         env["fn"] = st.compiled
         env["np"] = np
-        env["rslots"] = [self.state.rng_slot(op) for op in st.rng_ops]
+        env["rng_rows"] = self.state.rng_reserver(st.rng_ops)
         env["run_ops"], env["plan"], env["state"] = interpreter.run_ops, self.plan, self.state
         env["host_ops"] = [st.ops for st in self.plan.stages if st.kind == "host"]
         env["kernel_arg"] = _kernel_arg
@@ -127,12 +131,9 @@ class _Runner:
         for c in st.consts:
             if self.plan.shapes[c] != () or c.dtype.name == "string":
                 args.append(self.plan.consts[c])
-        if st.rng_ops:
-            args.append(np.stack([state.rng_slot(op) for op in st.rng_ops]))
+        if st.rng_ops:  # reserved before the kernel runs: concurrent runs draw apart
+            args.append(state.rng_reserver(st.rng_ops)())
         res = _call_compiled(st.compiled, args, self.plan)
-        if st.rng_ops:
-            for op in st.rng_ops:
-                state.rng_slot(op)[1] += 1
         for t, v in zip(st.outputs, res):
             env[t] = v if isinstance(v, np.ndarray) else np.asarray(v, t.dtype.as_numpy_dtype)
 
@@ -204,7 +205,7 @@ def _fast_runner_source(plan, st):
             e = f"{e}.copy()"
         outs.append(e)
     if st.rng_ops:
-        args.append("np.stack(rslots)")
+        args.append("rng_rows()")
     call = f"fn({', '.join(args)})"
     head = "def fast_run(fv):\n"
     if hosts:
@@ -219,7 +220,6 @@ def _fast_runner_source(plan, st):
         "    except (ValueError, ZeroDivisionError, IndexError) as e:\n"
         "        raise InvalidArgumentError(None, None, f'{e} (in a compiled stage of {sig!r})')"
         " from e\n"
-        + ("    for s in rslots:\n        s[1] += 1\n" if st.rng_ops else "") +
         f"    return [{', '.join(outs)}]\n")
     return src, env
 
@@ -259,6 +259,7 @@ class BaseSession:
     def close(self):
         """Frees this session's state. Later `run` calls raise RuntimeError."""
         self._closed = True
+        release_plans(r.plan for r in self._runners.values())
         self._runners.clear()
         self._state = None
 

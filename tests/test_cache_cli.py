@@ -49,6 +49,7 @@ def compiled(tmp_path_factory):
     root = tmp_path_factory.mktemp("clicache") / "cache"
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("JITGRAPH_CACHE_DIR", str(root))
+        mp.setenv("JITGRAPH_CACHE_KEY_FILE", str(root.parent / "cache.key"))
         mp.delenv("JITGRAPH_CACHE", raising=False)
         diskcache._reset_process_state()
         loaded = diskcache.load(SOURCE, META)
@@ -60,6 +61,7 @@ def compiled(tmp_path_factory):
 def env(compiled, monkeypatch):
     root, key = compiled
     monkeypatch.setenv("JITGRAPH_CACHE_DIR", str(root))
+    monkeypatch.setenv("JITGRAPH_CACHE_KEY_FILE", str(root.parent / "cache.key"))
     monkeypatch.delenv("JITGRAPH_CACHE", raising=False)
     diskcache._reset_process_state()
     return root, key
@@ -69,6 +71,7 @@ def env(compiled, monkeypatch):
 def empty(monkeypatch, tmp_path):
     root = tmp_path / "cache"
     monkeypatch.setenv("JITGRAPH_CACHE_DIR", str(root))
+    monkeypatch.setenv("JITGRAPH_CACHE_KEY_FILE", str(tmp_path / "cache.key"))
     monkeypatch.delenv("JITGRAPH_CACHE", raising=False)
     diskcache._reset_process_state()
     yield root
@@ -157,6 +160,18 @@ def test_show_json(env, capsys):
     rc, out, _ = run(capsys, "show", key[:6], "--json")
     d = json.loads(out)
     assert rc == 0 and d["source"] == SOURCE and d["meta"] == META
+
+
+def test_show_machine_code_of_an_unsigned_entry_is_refused(empty, capsys):
+    diskcache.cache_dir()
+    fake_entry(empty, "cd" + "0" * 62, 10)
+    for flag in ("--llvm", "--asm"):
+        rc, out, err = run(capsys, "show", "cd", flag)
+        assert rc == 1 and out == ""
+        assert ("refusing to compile entry cd0000000000: "
+                "its meta.json is unreadable or unsigned") in err
+    rc, out, err = run(capsys, "show", "cd", "--color", "never")
+    assert rc == 0 and out == "x" * 1000 and "not authenticated" in err
 
 
 def test_unknown_and_ambiguous_keys(empty, capsys):

@@ -85,6 +85,7 @@ def cache(monkeypatch, tmp_path):
     """A private cache dir for one test, and a process that has loaded nothing yet."""
     root = tmp_path / "cache"
     monkeypatch.setenv("JITGRAPH_CACHE_DIR", str(root))
+    monkeypatch.setenv("JITGRAPH_CACHE_KEY_FILE", str(tmp_path / "config" / "cache.key"))
     monkeypatch.delenv("JITGRAPH_CACHE", raising=False)
     monkeypatch.delenv("NUMBA_CACHE_DIR", raising=False)
     diskcache._reset_process_state()
@@ -223,8 +224,38 @@ def _flip_byte(path):
     path.write_bytes(bytes(data))
 
 
+def _resign_manifest(entry):
+    """An attacker's edit: files changed and the sha256 manifest updated to match."""
+    meta = json.loads((entry / "meta.json").read_text())
+    meta["numba_files"] = {p.name: [p.stat().st_size, diskcache._file_sha(p)]
+                           for p in sorted((entry / "__pycache__").iterdir())}
+    (entry / "meta.json").write_text(json.dumps(meta))
+
+
+def _swap_index(entry):
+    a, b = sorted((entry / "__pycache__").glob("*.nbc"))[:2]
+    data = a.read_bytes()
+    a.write_bytes(b.read_bytes())
+    b.write_bytes(data)
+    _resign_manifest(entry)
+
+
+def _extra_index(entry):
+    index = next((entry / "__pycache__").glob("*stage0*.nbi"))
+    (index.parent / index.name.replace("stage0", "stage9")).write_bytes(index.read_bytes())
+
+
+def _edit_meta(entry):
+    meta = json.loads((entry / "meta.json").read_text())
+    meta["compile_seconds"] += 1
+    (entry / "meta.json").write_text(json.dumps(meta))
+
+
 DAMAGE = {
     "source": lambda e: (next(e.glob("*.py"))).write_text("# tampered\n"),
+    "numba_swapped_and_resigned": _swap_index,
+    "numba_extra_file": _extra_index,
+    "meta_edited": _edit_meta,
     "meta": lambda e: (e / "meta.json").write_text('{"key": "trunc'),
     "missing_meta": lambda e: (e / "meta.json").unlink(),
     "numba_index": lambda e: _truncate(next((e / "__pycache__").glob("*stage0*.nbi"))),
@@ -487,3 +518,91 @@ def test_unwritable_locks_dir_falls_back(cache, monkeypatch):
     with pytest.warns(diskcache.CacheWarning, match="Permission denied"):
         loaded = diskcache.load(make_source("nolock", 8), META)
     assert loaded.module.stage0(X) == 80.0 and not loaded.from_disk
+
+
+# ----------------------------------------------------------------------------- authentication
+
+def test_key_file_is_private_and_outside_the_cache(cache, tmp_path):
+    loaded = diskcache.load(make_source("key"), META)
+    key_file = tmp_path / "config" / "cache.key"
+    assert diskcache.key_file() == key_file
+    assert stat_mode(key_file) == 0o600 and stat_mode(key_file.parent) == 0o700
+    assert len(key_file.read_bytes()) == 32
+    assert not any(cache.rglob("*.key"))
+    info = json.loads((cache / "entries" / loaded.key / "meta.json").read_text())
+    assert info["hmac"] == diskcache._sign(key_file.read_bytes(), info)
+
+
+def test_entry_signed_with_another_key_is_rebuilt(cache, tmp_path):
+    source = make_source("otherkey", 3)
+    first = diskcache.load(source, META)
+    (tmp_path / "config" / "cache.key").write_bytes(os.urandom(32))  # another user's key
+    with pytest.warns(diskcache.CacheWarning, match="damaged.*signature does not verify"):
+        again = reload(source)
+    assert not again.from_disk and again.module.stage0(X) == 30.0
+    assert reload(source).from_disk and [p.name for p in entry_dirs(cache)] == [first.key]
+
+
+@pytest.mark.parametrize("how", ["readable_by_others", "inside_cache_dir", "a_symlink"])
+def test_unsafe_key_file_refuses_the_disk_cache(cache, tmp_path, monkeypatch, how):
+    key_file = tmp_path / "config" / "cache.key"
+    if how == "readable_by_others":
+        diskcache.cache_dir()
+        os.chmod(key_file, 0o644)
+        expected = "readable or writable by other users"
+    elif how == "inside_cache_dir":
+        monkeypatch.setenv("JITGRAPH_CACHE_KEY_FILE", str(cache / "cache.key"))
+        expected = "is inside it"
+    else:
+        real = tmp_path / "elsewhere.key"
+        real.write_bytes(os.urandom(32))
+        os.chmod(real, 0o600)
+        key_file.parent.mkdir(mode=0o700)
+        key_file.symlink_to(real)
+        expected = "not usable"
+    diskcache._reset_process_state()
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        loaded = diskcache.load(make_source("unsafekey"), META)
+    (w,) = _cache_warnings(record)
+    assert expected in str(w.message) and "compiling in memory" in str(w.message)
+    assert loaded.module.stage0(X) == 20.0 and not loaded.from_disk
+    assert diskcache.counters.fallbacks == 1
+
+
+def test_symlinked_entry_is_not_loaded(cache, tmp_path):
+    source = make_source("symlink", 2)
+    first = diskcache.load(source, META)
+    entry = cache / "entries" / first.key
+    moved = tmp_path / "moved"
+    entry.rename(moved)
+    entry.symlink_to(moved)  # files could be swapped there after they were checked
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        again = reload(source)
+    messages = " ".join(str(w.message) for w in _cache_warnings(record))
+    assert "damaged" in messages and "not a directory" in messages
+    assert again.module.stage0(X) == 20.0 and not again.from_disk
+
+
+# ----------------------------------------------------------------------------- release
+
+class Holder:
+    pass
+
+
+def test_module_stays_while_a_holder_holds_it(cache):
+    source = make_source("hold", 2)
+    a, b = Holder(), Holder()
+    first = diskcache.load(source, META, holder=a)
+    assert diskcache.load(source, META, holder=b).module is first.module
+    name = first.module.__name__
+    diskcache.release_plans([a, a])  # twice: still one release
+    assert first.key in diskcache._memory and name in sys.modules
+    del b  # collected holders let go at the next load or release
+    diskcache.release_plans([])
+    assert first.key not in diskcache._memory and name not in sys.modules
+    with pytest.raises(TypeError):  # released code refuses to run instead of crashing
+        first.module.stage0(X)
+    again = diskcache.load(source, META, holder=a)
+    assert again.from_disk and again.module.stage0(X) == 20.0

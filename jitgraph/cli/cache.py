@@ -1,8 +1,10 @@
 """`jitgraph cache ...`: list, show, graph, stats, clear, path and prune the compiled-code cache.
 
 Entries are named by a unique prefix of their key (as `git` names commits).
-Reading commands never import Numba, except `show --llvm/--asm`, which imports
-the entry's module (its functions load from Numba's cache) to ask for the code.
+Reading commands never import an entry or Numba, except `show --llvm/--asm`,
+which compiles the entry's source afresh (never loading Numba's files) and only
+after the entry is authenticated (`diskcache.verify`): the cache directory is a
+trust boundary, and an entry that fails is refused, never run.
 """
 from __future__ import annotations
 
@@ -148,13 +150,13 @@ def _ops_table(ops: list) -> str:
     return _table(headers, rows, right={0})
 
 
-def _machine_code(entry, what: str) -> str:
-    """LLVM IR or assembly of every njit function of the entry, by function.
+def _machine_code(source: str, what: str) -> str:
+    """LLVM IR or assembly of every njit function of an entry's (verified) source.
 
     Numba keeps no IR or assembly for functions it loads from its cache, so the
-    entry's source is compiled afresh here (nothing is written to the cache).
+    source is compiled afresh here (nothing is read from or written to the cache).
     """
-    module = diskcache.compile_uncached(entry.source())
+    module = diskcache.compile_uncached(source)
     mark = ";" if what == "llvm" else "#"
     chunks = []
     for d in sorted(diskcache._dispatchers(module), key=lambda d: d.py_func.__name__):
@@ -178,10 +180,24 @@ def cmd_show(args) -> int:
         print(f"# {entry.key}  {entry.signature}")
         print(_ops_table(entry.ops))
         return 0
+    try:
+        source = entry.source()  # read once: what is verified is what is compiled or shown
+    except (OSError, UnicodeDecodeError) as e:
+        print(f"jitgraph cache: entry {entry.key[:12]} has no readable source ({e})",
+              file=sys.stderr)
+        return 1
+    problem = diskcache.verify(entry, source)
     if args.llvm or args.asm:
-        print(_machine_code(entry, "llvm" if args.llvm else "asm"))
+        if problem:
+            print(f"jitgraph cache: refusing to compile entry {entry.key[:12]}: {problem}. "
+                  "Remove it with `jitgraph cache clear`; the next run rebuilds it.",
+                  file=sys.stderr)
+            return 1
+        print(_machine_code(source, "llvm" if args.llvm else "asm"))
         return 0
-    source = entry.source()
+    if problem:  # showing text runs nothing, but the reader should not trust it either
+        print(f"jitgraph cache: warning: entry {entry.key[:12]} is not authenticated "
+              f"({problem})", file=sys.stderr)
     text = _highlight(source, args.color)
     sys.stdout.write(text if text is not None else source)
     return 0

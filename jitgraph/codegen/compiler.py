@@ -81,7 +81,7 @@ def compile_plan(plan) -> CompileInfo | None:
         return None
     source = plan_source(plan)
     t0 = time.perf_counter()
-    loaded = _load(source, plan_meta(plan))
+    loaded = _load(source, plan_meta(plan), plan)
     for i, st in enumerate(stages):
         st.compiled = getattr(loaded.module, f"stage{i}")
     info = CompileInfo(loaded.key, time.perf_counter() - t0, loaded.from_disk, source,
@@ -91,6 +91,6 @@ def compile_plan(plan) -> CompileInfo | None:
     return info
 
 
-def _load(source: str, meta: dict):
+def _load(source: str, meta: dict, plan):
     from jitgraph.codegen import diskcache
-    return diskcache.load(source, meta)
+    return diskcache.load(source, meta, holder=plan)  # the plan keeps the module loaded

@@ -11,7 +11,8 @@ imported under a stable module name, with Numba's index and object files in the
     <dir>/entries/<key>/jitgraph_gen_<key[:32]>.py    the generated source
     <dir>/entries/<key>/__pycache__/*.nbi, *.nbc      Numba's index and object files
     <dir>/entries/<key>/meta.json   code-generator meta + created, compile_seconds,
-                                    source hash, key parts, Numba files manifest
+                                    source hash, key parts, Numba files manifest,
+                                    and the HMAC that authenticates all of it
     <dir>/entries/<key>/usage.json  hits, last_used (rewritten on every disk hit)
     <dir>/locks/<key>.lock          flock held while an entry is loaded or built
 
@@ -22,25 +23,38 @@ features, Numba's code-generation settings) and the source of every jitgraph
 module the generated code imports (Numba does not track callees: a changed
 `kernels.py` must not reuse old machine code).
 
-A damaged entry (source not matching its key, unreadable meta, a Numba file
-truncated or changed since it was written, or Numba failing to load it) is
-removed and rebuilt with a `CacheWarning`. A directory that is off
+The cache directory is a trust boundary (DESIGN.md, "The compile cache is a
+trust boundary"): an entry holds code this process runs, and Numba unpickles its
+index files. So before anything of an entry is imported or handed to Numba, its
+manifest is checked against an HMAC made with a per-user secret key kept outside
+the cache directory (`key_file()`), and every file against the manifest's sha256.
+
+A damaged or unauthenticated entry (source not matching its key, unreadable or
+unsigned meta, a Numba file added, truncated or changed since it was signed, or
+Numba failing to load it) is removed and rebuilt with a `CacheWarning`. A directory that is off
 (`JITGRAPH_CACHE=0`), unsafe (writable by others, owned by someone else),
-read-only or full makes this process compile in memory instead, with one
-warning per directory.
+read-only or full, or a key file that is unsafe or cannot be made, makes this
+process compile in memory instead, with one warning per directory.
+
+Modules stay imported while a plan holds them (`load(..., holder=plan)`); when
+the last holder is released (`release_plans`, or the plan is garbage collected)
+the module leaves `sys.modules` and Numba's registries so its memory is freed.
 """
 from __future__ import annotations
 
 import atexit
+import collections
 import contextlib
 import dataclasses
 import hashlib
+import hmac
 import importlib.util
 import json
 import linecache
 import os
 import pathlib
 import re
+import secrets
 import shutil
 import stat
 import sys
@@ -50,15 +64,18 @@ import time
 import types
 import uuid
 import warnings
+import weakref
 from dataclasses import dataclass, field
 
 from jitgraph.codegen import locking
 
-LAYOUT = 1  # bump when the on-disk layout changes: it is part of every key
+LAYOUT = 2  # bump when the on-disk layout changes: it is part of every key
 MODULE_PREFIX = "jitgraph_gen_"
 _CACHE_LINE = re.compile(r"^NUMBA_CACHE = True[ \t]*$", re.M)
 _KEY_RE = re.compile(r"^[0-9a-f]{64}$")
 _NUMBA_SUFFIXES = (".nbi", ".nbc")
+_KEY_BYTES = 32
+_SIGN_DOMAIN = b"jitgraph compiled-code cache entry\0"
 
 
 class CacheWarning(RuntimeWarning):
@@ -146,6 +163,9 @@ _warned: set = set()                # (root, kind) already warned about
 _private_dir: str | None = None     # in-memory fallback: where source files go for inspection
 _env_cache: dict | None = None
 _dep_digests: dict = {}             # jitgraph module name -> (sha256, imported modules)
+_secrets: dict = {}                 # key file path str -> the secret it holds
+_holders: dict = {}                 # key -> number of plans holding its module
+_released = collections.deque()     # keys whose holder let go, for _drain_released
 
 
 # ----------------------------------------------------------------------------- location
@@ -219,12 +239,18 @@ def _prepare(root: pathlib.Path) -> str | None:
         for sub in ("entries", "locks"):
             with contextlib.suppress(FileExistsError):
                 os.mkdir(root / sub, 0o700)
+            why = _unsafe(os.lstat(root / sub))
+            if why:
+                return f"{sub}/ is {why}"
+        _secret(root, create=True)
         tag = root / "CACHEDIR.TAG"
         if not tag.exists():
             _atomic_write(tag, "Signature: 8a477f597d28d172789f06886806bc55\n"
                                "# This directory holds jitgraph's compiled-code cache.\n")
         if not _probe_writable(root / "entries"):
             return "not writable"
+    except _KeyUnusable as e:
+        return str(e)
     except OSError as e:
         return f"not usable ({e.strerror or e})"
     return None
@@ -249,6 +275,114 @@ def _existing_root() -> pathlib.Path | None:
     except OSError:
         return None
     return root
+
+
+# ----------------------------------------------------------------------------- secret key
+
+class _KeyUnusable(Exception):
+    """The per-user cache key cannot be made or is not private: do not use the disk cache."""
+
+
+def key_file() -> pathlib.Path:
+    """Where the secret that signs cache entries lives: JITGRAPH_CACHE_KEY_FILE, or
+    `$XDG_CONFIG_HOME/jitgraph/cache.key` (default `~/.config/jitgraph/cache.key`).
+
+    It must live outside the cache directory: whoever can write entries must not
+    be able to read the key that signs them.
+    """
+    p = os.environ.get("JITGRAPH_CACHE_KEY_FILE")
+    if p:
+        return pathlib.Path(p).expanduser().absolute()
+    xdg = os.environ.get("XDG_CONFIG_HOME")
+    base = pathlib.Path(xdg) if xdg and os.path.isabs(xdg) else pathlib.Path.home() / ".config"
+    return (base / "jitgraph" / "cache.key").absolute()
+
+
+def _secret(root: pathlib.Path, create: bool) -> bytes:
+    """The signing key, made (0600) on first use when `create`; memoized per path.
+
+    Raises:
+      _KeyUnusable: the file is inside `root`, missing (and not `create`), not
+        private to this user, or cannot be read or made.
+    """
+    path = key_file()
+    known = _secrets.get(str(path))
+    if known is not None:
+        return known
+    if os.path.realpath(path).startswith(os.path.realpath(root) + os.sep):
+        raise _KeyUnusable(f"its key file {path} is inside it (set JITGRAPH_CACHE_KEY_FILE "
+                           "to a path outside the cache directory)")
+    try:
+        if create and not path.exists():
+            _create_key(path)
+        data = _read_key(path)
+    except FileNotFoundError as e:
+        raise _KeyUnusable(f"no key file {path}") from e
+    except OSError as e:
+        raise _KeyUnusable(f"its key file {path} is not usable ({e.strerror or e})") from e
+    _secrets[str(path)] = data
+    return data
+
+
+def _create_key(path: pathlib.Path):
+    """Writes a fresh random key through a private temp file and a hard link, so that
+    concurrent first uses agree on one key and nobody ever reads a half-written one."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp.{os.getpid()}.{uuid.uuid4().hex[:8]}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0),
+                 0o600)
+    try:
+        try:
+            os.write(fd, secrets.token_bytes(_KEY_BYTES))
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        with contextlib.suppress(FileExistsError):  # another process made it first
+            os.link(tmp, path)
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+
+
+def _key_dir_unsafe(st: os.stat_result) -> str | None:
+    """Why others could replace a file in this directory (a sticky /tmp is fine: the
+    key file's own owner and mode are checked once it is open)."""
+    if hasattr(os, "getuid") and st.st_uid not in (os.getuid(), 0):
+        return f"owned by another user (uid {st.st_uid})"
+    if st.st_mode & 0o022 and not st.st_mode & stat.S_ISVTX:
+        return f"writable by other users (mode {stat.S_IMODE(st.st_mode):o})"
+    return None
+
+
+def _read_key(path: pathlib.Path) -> bytes:
+    why = _key_dir_unsafe(os.stat(path.parent))
+    if why:
+        raise _KeyUnusable(f"the directory of its key file {path} is {why}")
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    try:
+        st = os.fstat(fd)
+        if hasattr(os, "getuid") and st.st_uid != os.getuid():
+            raise _KeyUnusable(f"its key file {path} is owned by another user (uid {st.st_uid})")
+        if stat.S_IMODE(st.st_mode) & 0o077:
+            raise _KeyUnusable(f"its key file {path} is readable or writable by other users "
+                               f"(mode {stat.S_IMODE(st.st_mode):o}); use chmod 600")
+        data = os.read(fd, 4 * _KEY_BYTES)
+    finally:
+        os.close(fd)
+    if len(data) < _KEY_BYTES:
+        raise _KeyUnusable(f"its key file {path} is too short ({len(data)} bytes)")
+    return data
+
+
+def _sign(secret: bytes, info: dict) -> str:
+    """HMAC-SHA256 of meta.json's content without its "hmac" field, in canonical JSON.
+
+    The manifest holds the sha256 of the source and of every Numba file, so this
+    one HMAC authenticates every file of the entry.
+    """
+    body = {k: v for k, v in info.items() if k != "hmac"}
+    text = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
+    return hmac.new(secret, _SIGN_DOMAIN + text.encode(), hashlib.sha256).hexdigest()
 
 
 # ----------------------------------------------------------------------------- keys
@@ -463,14 +597,21 @@ def _file_sha(path) -> str:
     return h.hexdigest()
 
 
+def _numba_file_names(cache: pathlib.Path) -> list:
+    """Names of Numba's index and object files in an entry's __pycache__."""
+    try:
+        return sorted(n for n in os.listdir(cache) if os.path.splitext(n)[1] in _NUMBA_SUFFIXES)
+    except FileNotFoundError:
+        return []
+
+
 def _numba_manifest(entry: pathlib.Path) -> dict:
     """{file name: [size, sha256]} of Numba's index and object files in the entry."""
-    out = {}
     cache = entry / "__pycache__"
-    if cache.is_dir():
-        for p in sorted(cache.iterdir()):
-            if p.suffix in _NUMBA_SUFFIXES and not p.name.startswith("."):
-                out[p.name] = [p.stat().st_size, _file_sha(p)]
+    out = {}
+    for name in _numba_file_names(cache):
+        p = cache / name
+        out[name] = [p.stat().st_size, _file_sha(p)]
     return out
 
 
@@ -479,7 +620,8 @@ def _module_name(key: str) -> str:
 
 
 def _check_entry(entry: pathlib.Path, key: str, source: str) -> str | None:
-    """None if the entry is whole and matches `source`; else what is wrong with it."""
+    """None if the entry is whole, signed with this user's key and holds `source`;
+    else what is wrong with it. Nothing of the entry is imported or unpickled here."""
     src = entry / (_module_name(key) + ".py")
     if not (entry / "meta.json").exists():
         return "it is incomplete (an earlier compile did not finish)"
@@ -488,20 +630,86 @@ def _check_entry(entry: pathlib.Path, key: str, source: str) -> str | None:
             return "its source file does not match its key"
     except OSError:
         return "its source file is missing or unreadable"
+    return _verify(entry, key, hashlib.sha256(source.encode()).hexdigest())
+
+
+def verify(entry: Entry, source: str | None = None) -> str | None:
+    """None if `entry` is authenticated (see `_verify`); else why it must not be run.
+
+    Pass the `source` text you will compile, read once: the check is then on those
+    very bytes, not on a file that could change after it was checked.
+    """
+    sha = None if source is None else hashlib.sha256(source.encode()).hexdigest()
+    return _verify(entry.path, entry.key, sha)
+
+
+def _verify(entry: pathlib.Path, key: str, source_sha: str | None) -> str | None:
+    """Checks the entry's signed manifest, then every file against it, as bytes only.
+
+    `source_sha` is the sha256 the source must have (None: whatever the file holds,
+    which the signed manifest then vouches for).
+    """
+    problem = _not_private(entry) or _not_private(entry / "__pycache__", missing_ok=True)
+    if problem:
+        return problem
     try:
         info = _read_json(entry / "meta.json")
-        if info.get("key") != key:
+        if info.get("key") != key or entry.name != key:
             raise ValueError("wrong key")
-        manifest = info["numba_files"]
+        manifest, signed_source, mac = info["numba_files"], info["source_sha256"], info["hmac"]
+        if not isinstance(manifest, dict) or not isinstance(mac, str):
+            raise TypeError("malformed manifest")
     except (OSError, ValueError, KeyError, TypeError, UnicodeDecodeError):
-        return "its meta.json is unreadable"
-    for name, (size, digest) in sorted(manifest.items()):
-        p = entry / "__pycache__" / name
+        return "its meta.json is unreadable or unsigned"
+    try:
+        secret = _secret(entry.parent.parent, create=False)
+    except _KeyUnusable as e:
+        return f"it cannot be authenticated: {e}"
+    if not hmac.compare_digest(_sign(secret, info), mac):
+        return ("its signature does not verify: it was not written by this user's jitgraph, "
+                "or was changed since")
+    src = entry / (_module_name(key) + ".py")
+    try:
+        if source_sha is None:
+            if not stat.S_ISREG(os.lstat(src).st_mode):
+                return "its source file is not a regular file"
+            source_sha = _file_sha(src)
+    except OSError:
+        return "its source file is missing or unreadable"
+    if source_sha != signed_source:
+        return "its source file does not match its signature"
+    return _check_numba_files(entry / "__pycache__", manifest)
+
+
+def _not_private(path: pathlib.Path, missing_ok: bool = False) -> str | None:
+    """Why a directory of an entry could be swapped under us (a symlink, or writable
+    by others) between verifying its files and Numba reading them."""
+    try:
+        why = _unsafe(os.lstat(path))
+    except FileNotFoundError:
+        return None if missing_ok else f"{path.name} is missing"
+    except OSError as e:
+        return f"{path.name} is unreadable ({e.strerror or e})"
+    return f"{path.name} is {why}" if why else None
+
+
+def _check_numba_files(cache: pathlib.Path, manifest: dict) -> str | None:
+    extra = sorted(set(_numba_file_names(cache)) - set(manifest))
+    if extra:
+        return f"Numba cache file {extra[0]} is not in its signed manifest"
+    for name, item in sorted(manifest.items()):
+        p = cache / name
         try:
-            if p.stat().st_size != size:
+            size, digest = item
+            st = os.lstat(p)
+            if not stat.S_ISREG(st.st_mode):
+                return f"Numba cache file {name} is not a regular file"
+            if st.st_size != size:
                 return f"Numba cache file {name} is truncated or changed"
             if _file_sha(p) != digest:
                 return f"Numba cache file {name} is changed"
+        except (TypeError, ValueError):
+            return "its meta.json is unreadable or unsigned"
         except OSError:
             return f"Numba cache file {name} is missing"
     return None
@@ -541,7 +749,7 @@ def _warn(msg: str):
     warnings.warn(msg, CacheWarning, stacklevel=4)
 
 
-def load(source: str, meta: dict) -> Loaded:
+def load(source: str, meta: dict, holder=None) -> Loaded:
     """Imports generated `source`, compiling its njit functions or loading them from disk.
 
     Args:
@@ -549,6 +757,9 @@ def load(source: str, meta: dict) -> Loaded:
         njit decorator using `cache=NUMBA_CACHE` and explicit signatures.
       meta: JSON-serializable description of the graph (signature, fetches, feeds, ops),
         stored with a new entry.
+      holder: an object (a Plan) that uses the module: the module stays loaded until
+        every holder is released (`release_plans`) or garbage collected. Modules
+        loaded without a holder stay until a holder of the same module lets go.
 
     Returns:
       A `Loaded`. The same source in the same process returns the same module.
@@ -560,10 +771,12 @@ def load(source: str, meta: dict) -> Loaded:
     if len(_CACHE_LINE.findall(source)) != 1:
         raise ValueError("generated source must contain exactly one line 'NUMBA_CACHE = True'")
     key = compute_key(source)
+    _drain_released()
     with _lock:
         mem = _memory.get(key)
         if mem is not None:
             counters.memory_hits += 1
+            _hold(holder, key)
             return dataclasses.replace(mem, seconds=0.0, from_memory=True)
         root = cache_dir()
         loaded = None
@@ -586,7 +799,76 @@ def load(source: str, meta: dict) -> Loaded:
             counters.fallbacks += root is None or str(root) in _unusable
             loaded = _load_memory(key, source)
         _memory[key] = loaded
+        _hold(holder, key)
         return loaded
+
+
+# ----------------------------------------------------------------------------- release
+
+_RELEASE_ATTR = "_jitgraph_module_release"
+
+
+def _hold(holder, key: str):
+    """Counts `holder` as a user of module `key` until it is released or collected."""
+    if holder is None:
+        return
+    _holders[key] = _holders.get(key, 0) + 1
+    previous = getattr(holder, _RELEASE_ATTR, None)
+    fin = weakref.finalize(holder, _released.append, key)
+    fin.atexit = False  # the process is ending: freeing modules one by one is wasted time
+    setattr(holder, _RELEASE_ATTR, fin)
+    if previous is not None:  # the holder was compiled again: it lets go of the old module
+        previous()
+
+
+def release_plans(plans):
+    """Lets go of the compiled modules of `plans` (a closing Session's); a module no
+    other plan holds leaves this process. Releasing a plan twice does nothing."""
+    for plan in plans:
+        fin = getattr(plan, _RELEASE_ATTR, None)
+        if fin is not None:
+            fin()
+    _drain_released()
+
+
+def _drain_released():
+    """Unloads modules whose last holder let go. Holders collected by the garbage
+    collector only queue their key (a collection can happen in the middle of a
+    Numba compile); the work is done here, at the next load or release."""
+    while _released:
+        key = _released.popleft()
+        with _lock:
+            left = _holders.get(key, 0) - 1
+            if left > 0:
+                _holders[key] = left
+                continue
+            _holders.pop(key, None)
+            loaded = _memory.pop(key, None)
+            if loaded is not None:
+                _unload(loaded)
+
+
+def _unload(loaded: Loaded):
+    """Drops every reference this process keeps to a module, Numba's included.
+
+    Numba's target context keeps each compiled function (and through it the
+    module's globals) forever, and a dispatcher's own finalizer can never run
+    because that chain keeps it alive; `Dispatcher.recompile` frees old code the
+    same way as here.
+    """
+    from numba.core.compiler_lock import global_compiler_lock
+
+    module = loaded.module
+    if sys.modules.get(module.__name__) is module:
+        del sys.modules[module.__name__]
+    with global_compiler_lock:  # Numba's registries change here
+        for d in _dispatchers(module):
+            with contextlib.suppress(AttributeError, KeyError):  # Numba internals moved
+                d._make_finalizer()()
+                d._reset_overloads()
+    if loaded.path is not None and _private_dir and str(loaded.path).startswith(_private_dir):
+        with contextlib.suppress(OSError):
+            os.unlink(loaded.path)
 
 
 def _exec_cached(name, src, source, entry):
@@ -647,13 +929,13 @@ def _load_disk(root, key, source, meta) -> Loaded:
             else:
                 counters.compiles += 1
                 _write_json(entry / "usage.json", {"hits": 0, "last_used": now})
-                _write_json(entry / "meta.json", {
+                _write_json(entry / "meta.json", _signed_meta(root, {
                     "format": LAYOUT, "key": key, "module": name,
                     "source_sha256": hashlib.sha256(source.encode()).hexdigest(),
                     "created": now, "compile_seconds": seconds,
                     "environment": _environment(), "numba_files": _numba_manifest(entry),
                     "meta": meta,
-                })
+                }))
         except OSError as e:
             # The module is loaded and correct; only the bookkeeping failed.
             if not from_disk:
@@ -662,7 +944,17 @@ def _load_disk(root, key, source, meta) -> Loaded:
         return Loaded(module, key, src, from_disk, seconds)
 
 
+def _signed_meta(root: pathlib.Path, info: dict) -> dict:
+    """`info` as meta.json will hold it, with its HMAC. Signed after Numba wrote its
+    files (the manifest hashes them), so an entry is trusted only once it is whole."""
+    info = json.loads(json.dumps(info, default=str))  # sign exactly what is read back
+    info["hmac"] = _sign(_secret(root, create=False), info)
+    return info
+
+
 def _new_entry(entry: pathlib.Path, src: pathlib.Path, source: str):
+    if os.path.lexists(entry):  # a rebuild's leftovers must not be loaded by Numba unverified
+        raise _DiskUnusable(f"cache entry {entry.name[:12]} could not be removed")
     try:
         entry.mkdir(mode=0o700, parents=True, exist_ok=True)
         _atomic_write(src, source)
@@ -715,6 +1007,9 @@ def _reset_process_state():
     """Forgets what this process loaded and decided (for tests)."""
     with _lock:
         _memory.clear()
+        _holders.clear()
+        _released.clear()
+        _secrets.clear()
         _unusable.clear()
         _checked.clear()
         _warned.clear()

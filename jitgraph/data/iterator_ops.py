@@ -8,6 +8,8 @@ that consumes them, in the same `run`.
 """
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 
 from jitgraph.data.context import Context
@@ -17,17 +19,30 @@ from jitgraph.ops.registry import make_op, register
 
 
 class IteratorRuntime:
-    """One initialization of an iterator: the pipeline's chunk generator and a cursor."""
+    """One initialization of an iterator: the pipeline's chunk generator and a cursor.
 
-    __slots__ = ("_gen", "_chunk", "_pos", "_done")
+    Thread-safe as TF's iterators are: runs sharing it from several threads each
+    take the next element, every element goes out once, and every thread sees
+    OutOfRangeError at the end. A lock serializes the cursor and the generator (a
+    generator entered by two threads raises "generator already executing").
+    """
+
+    __slots__ = ("_gen", "_chunk", "_pos", "_done", "_lock")
 
     def __init__(self, dataset, ctx):
         self._gen = dataset._chunks(ctx)
         self._chunk = None
         self._pos = 0
         self._done = False
+        # Reentrant: a pipeline function that runs this iterator again gets the
+        # generator's own error, not a deadlock.
+        self._lock = threading.RLock()
 
     def next(self, op):
+        with self._lock:
+            return self._next(op)
+
+    def _next(self, op):
         ch = self._chunk
         while ch is None or self._pos >= ch.n:
             if self._done:
@@ -86,8 +101,10 @@ def _get_next_np(k):
                 None, k.op, "GetNext() failed because the iterator has not been initialized. "
                             "Ensure that you have run the initializer operation for this "
                             "iterator before getting the next element.")
-        rt = k.state.resources[key] = IteratorRuntime(one_shot, _one_shot_context(one_shot,
-                                                                                  k.op.graph))
+        # Made once even when threads race to the first get_next: two would each
+        # hand out every element.
+        rt = k.state.resource(key, lambda: IteratorRuntime(
+            one_shot, _one_shot_context(one_shot, k.op.graph)))
     values = rt.next(k.op)
     out = []
     for v in values:

@@ -44,11 +44,9 @@ def _shape_of(s):
 
 
 def _next_stream(k):
-    """(key, counter) of this run's draws for the op; the next run draws the next stream."""
-    slot = k.state.rng_slot(k.op)
-    key, counter = int(slot[0]), int(slot[1])
-    slot[1] += 1
-    return key, counter
+    """(key, counter) of this run's draws for the op, reserved before drawing so that
+    concurrent runs never draw the same stream; the next run draws the next one."""
+    return k.state.rng_stream(k.op).take()
 
 
 def _draw(fn):

@@ -46,6 +46,12 @@ def _ref(x):
 
 
 def assign(ref, value, validate_shape=True, use_locking=None, name=None):
+    """Stores `value` in the variable `ref`; returns `ref` after the store.
+
+    use_locking: if True, the assignment is protected by a lock (the run holds the
+      variable's lock); otherwise runs from several threads may interleave their
+      stores (the behavior is undefined, but may exhibit less contention), as in TF.
+    """
     from jitgraph.ops.constant import convert_to_tensor
     ref = _ref(ref)
     value = convert_to_tensor(value, dtype=ref.dtype)
@@ -58,6 +64,12 @@ def assign(ref, value, validate_shape=True, use_locking=None, name=None):
 
 
 def assign_add(ref, value, use_locking=None, name=None):
+    """Adds `value` to the variable `ref` in place; returns `ref` after the update.
+
+    use_locking: if True, the addition is protected by a lock, so concurrent runs
+      add exactly; otherwise the behavior is undefined (two threads may read the
+      same old value and one update is lost), but may exhibit less contention.
+    """
     from jitgraph.ops.constant import convert_to_tensor
     ref = _ref(ref)
     value = convert_to_tensor(value, dtype=ref.dtype)
@@ -66,6 +78,12 @@ def assign_add(ref, value, use_locking=None, name=None):
 
 
 def assign_sub(ref, value, use_locking=None, name=None):
+    """Subtracts `value` from the variable `ref` in place; returns `ref` after the update.
+
+    use_locking: if True, the subtraction is protected by a lock, so concurrent runs
+      subtract exactly; otherwise the behavior is undefined (an update may be lost),
+      but may exhibit less contention.
+    """
     from jitgraph.ops.constant import convert_to_tensor
     ref = _ref(ref)
     value = convert_to_tensor(value, dtype=ref.dtype)

@@ -20,7 +20,8 @@ class GradientDescentOptimizer(Optimizer):
 
     def _apply_dense(self, grad, var):
         lr = self._hyper_tensor("learning_rate", self._learning_rate, var.dtype)
-        return state_ops.assign_sub(var, lr * grad, name="ApplyGradientDescent").op
+        return state_ops.assign_sub(var, lr * grad, use_locking=self._use_locking,
+                                     name="ApplyGradientDescent").op
 
 
 class MomentumOptimizer(Optimizer):
@@ -40,9 +41,10 @@ class MomentumOptimizer(Optimizer):
         lr = self._hyper_tensor("learning_rate", self._learning_rate, var.dtype)
         mom = self._hyper_tensor("momentum", self._momentum, var.dtype)
         accum = self.get_slot(var, "momentum")
-        acc = state_ops.assign(accum, accum * mom + grad)
+        acc = state_ops.assign(accum, accum * mom + grad, use_locking=self._use_locking)
         step = lr * (grad + mom * acc) if self._use_nesterov else lr * acc
-        return group(acc, state_ops.assign_sub(var, step), name="ApplyMomentum")
+        return group(acc, state_ops.assign_sub(var, step, use_locking=self._use_locking),
+                     name="ApplyMomentum")
 
 
 class AdamOptimizer(Optimizer):
@@ -80,9 +82,11 @@ class AdamOptimizer(Optimizer):
         eps = self._hyper_tensor("epsilon", self._epsilon, dt)
         lr_t = lr * sqrt(1 - b2p_t) / (1 - b1p_t)
         m, v = self.get_slot(var, "m"), self.get_slot(var, "v")
-        m_t = state_ops.assign(m, b1 * m + (1 - b1) * grad)
-        v_t = state_ops.assign(v, b2 * v + (1 - b2) * square(grad))
-        upd = state_ops.assign_sub(var, lr_t * m_t / (sqrt(v_t) + eps))
+        m_t = state_ops.assign(m, b1 * m + (1 - b1) * grad, use_locking=self._use_locking)
+        v_t = state_ops.assign(v, b2 * v + (1 - b2) * square(grad),
+                               use_locking=self._use_locking)
+        upd = state_ops.assign_sub(var, lr_t * m_t / (sqrt(v_t) + eps),
+                                   use_locking=self._use_locking)
         return group(m_t, v_t, upd, name="ApplyAdam")
 
     def _finish(self, update_ops, name):
@@ -90,8 +94,10 @@ class AdamOptimizer(Optimizer):
         b1p, b2p = self._get_beta_accumulators()
         with get_default_graph().control_dependencies(update_ops):
             dt = b1p.dtype
-            u1 = b1p.assign(b1p * self._hyper_tensor("beta1", self._beta1, dt))
-            u2 = b2p.assign(b2p * self._hyper_tensor("beta2", self._beta2, dt))
+            u1 = b1p.assign(b1p * self._hyper_tensor("beta1", self._beta1, dt),
+                            use_locking=self._use_locking)
+            u2 = b2p.assign(b2p * self._hyper_tensor("beta2", self._beta2, dt),
+                            use_locking=self._use_locking)
         return group(*update_ops, u1, u2, name=name)
 
 
@@ -115,8 +121,9 @@ class AdagradOptimizer(Optimizer):
     def _apply_dense(self, grad, var):
         lr = self._hyper_tensor("learning_rate", self._learning_rate, var.dtype)
         acc = self.get_slot(var, "accumulator")
-        acc_t = state_ops.assign_add(acc, square(grad))
-        return group(acc_t, state_ops.assign_sub(var, lr * grad / sqrt(acc_t)),
+        acc_t = state_ops.assign_add(acc, square(grad), use_locking=self._use_locking)
+        return group(acc_t, state_ops.assign_sub(var, lr * grad / sqrt(acc_t),
+                                                 use_locking=self._use_locking),
                      name="ApplyAdagrad")
 
 
@@ -145,15 +152,18 @@ class RMSPropOptimizer(Optimizer):
         mom = self._hyper_tensor("momentum", self._momentum, dt)
         eps = self._hyper_tensor("epsilon", self._epsilon, dt)
         ms = self.get_slot(var, "rms")
-        ms_t = state_ops.assign(ms, rho * ms + (1 - rho) * square(grad))
+        ms_t = state_ops.assign(ms, rho * ms + (1 - rho) * square(grad),
+                                use_locking=self._use_locking)
         denom = ms_t
         outs = [ms_t]
         if self._centered:
             mg = self.get_slot(var, "mg")
-            mg_t = state_ops.assign(mg, rho * mg + (1 - rho) * grad)
+            mg_t = state_ops.assign(mg, rho * mg + (1 - rho) * grad,
+                                    use_locking=self._use_locking)
             denom = ms_t - square(mg_t)
             outs.append(mg_t)
         m = self.get_slot(var, "momentum")
-        m_t = state_ops.assign(m, mom * m + lr * grad / sqrt(denom + eps))
-        outs += [m_t, state_ops.assign_sub(var, m_t)]
+        m_t = state_ops.assign(m, mom * m + lr * grad / sqrt(denom + eps),
+                               use_locking=self._use_locking)
+        outs += [m_t, state_ops.assign_sub(var, m_t, use_locking=self._use_locking)]
         return group(*outs, name="ApplyRMSProp")
