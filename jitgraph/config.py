@@ -32,8 +32,17 @@ _compile_mode = None  # set in code; else JITGRAPH_COMPILE; else background
 
 
 def jit_enabled() -> bool:
-    """False when JITGRAPH_DISABLE_JIT=1: sessions then run plans on the numpy interpreter."""
-    return not env_flag("JITGRAPH_DISABLE_JIT")
+    """False when JITGRAPH_DISABLE_JIT=1 or the compile mode is `off`: sessions then run
+    plans on the numpy interpreter."""
+    return not env_flag("JITGRAPH_DISABLE_JIT") and compile_mode() != "off"
+
+
+def logging_compiles() -> bool:
+    return _log_compiles
+
+
+def log(msg: str):
+    print(msg, file=sys.stderr, flush=True)
 
 
 def compile_mode() -> str:

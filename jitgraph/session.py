@@ -52,28 +52,54 @@ class _Runner:
     handful of attribute reads, not a walk over the plan.
     """
 
-    def __init__(self, plan, state, jit):
-        self.plan, self.state, self.jit = plan, state, jit
+    def __init__(self, plan, state, jit, pending=None):
+        self.plan, self.state, self.jit = plan, state, False
         self.fetch_conv = [None if f is None else f.dtype.as_numpy_dtype for f in plan.fetches]
         self._fast = None
         self._fast_version = -1
-        stages = plan.stages
-        kernels = [st for st in stages if st.kind == "kernel"]
-        if jit and len(kernels) == 1 and stages[-1] is kernels[0]:
-            self._kernel = kernels[0]
-            self._fast_src, self._fast_env = _fast_runner_source(plan, kernels[0])
+        # A background compile: runs go to the interpreter until it is done.
+        self._pending = pending
+        if jit and pending is None:
+            self._use_compiled()
         locks = state.store_locks(plan.ops)
         if locks:  # use_locking=True stores: the whole run holds their variables' locks
             self.run = holding(locks, self.run)
+
+    def _use_compiled(self):
+        """From now on run the plan's compiled stages (bound in `plan.kernel_stages`)."""
+        self.jit = True
+        stages = self.plan.stages
+        kernels = [st for st in stages if st.kind == "kernel"]
+        if len(kernels) == 1 and stages[-1] is kernels[0]:
+            self._kernel = kernels[0]
+            self._fast_src, self._fast_env = _fast_runner_source(self.plan, kernels[0])
 
     def run(self, feed_values):
         state = self.state
         if self._fast is not None and self._fast_version == state.version:
             return self._fast(feed_values)
+        if self._pending is not None and self._pending.done():
+            self._finish_background_compile()
         out = self._run_general(feed_values)
         if self.jit and hasattr(self, "_fast_src"):
             self._bind_fast()
         return out
+
+    def _finish_background_compile(self):
+        """At a run boundary: loads what the compile process built (a disk-cache hit), or
+        compiles here, with one warning, when the compile process failed."""
+        from jitgraph.codegen.compiler import compile_plan
+        fut = self._pending
+        if fut is None:  # another thread switched first
+            return
+        self._pending = None
+        try:
+            fut.result()
+        except Exception as e:  # noqa: BLE001 - any failure there means: compile here
+            warnings.warn(f"jitgraph: background compile of {self.plan.signature!r} failed "
+                          f"({e}); compiling in this process", RuntimeWarning, stacklevel=4)
+        compile_plan(self.plan)
+        self._use_compiled()
 
     def _bind_fast(self):
         """(Re)binds the fast path to the current variable buffers."""
@@ -422,11 +448,11 @@ class BaseSession:
                 plan = build_plan(self._graph, sig, feeds, [v.ndim for v in values],
                                   fetch_list, targets)
                 jit = self.jit and not _initializer_only(plan)
+                pending = None
                 if jit:
-                    from jitgraph.codegen.compiler import compile_plan
-                    compile_plan(plan)
+                    pending = _start_compile(plan)
                     self._note_compile()
-                runner = _Runner(plan, self._state, jit)
+                runner = _Runner(plan, self._state, jit, pending)
                 self._runners[canon] = runner
             self._runners[key] = runner
             return runner
@@ -450,6 +476,17 @@ class BaseSession:
         runner = self._runners.get(key) or self._make_runner(key, fetches, elems, feed_dict,
                                                               values)
         return runner.plan
+
+
+def _start_compile(plan):
+    """Compiles `plan` now (sync) or queues it for the compile process (background: the
+    future it returns), as `config.compile_mode()` says."""
+    from jitgraph.codegen import compiler
+    mode = config.compile_mode()
+    if mode == "background" and plan.kernel_stages and compiler.can_compile_elsewhere():
+        return compiler.compile_in_background(plan)
+    compiler.compile_plan(plan, announce=True)
+    return None
 
 
 def _initializer_only(plan) -> bool:

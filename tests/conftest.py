@@ -5,6 +5,9 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))
 # Compiled code from the tests goes to a cache beside the repo, never the user's own.
+# Tests compare engines run by run: compile before the first run (programs default to
+# compiling in the background; tests/test_compile_latency.py tests that mode).
+os.environ.setdefault("JITGRAPH_COMPILE", "sync")
 os.environ.setdefault("JITGRAPH_CACHE_DIR", os.path.join(
     os.path.dirname(os.path.dirname(os.path.abspath(__file__))), ".jitgraph-test-cache"))
 

@@ -37,3 +37,123 @@ def test_unrolled_rnn_compiles_as_shared_loops_and_matches_the_interpreter():
     # Shared functions are canonical: they never name an op, only its type.
     body = src[:src.index("\ndef stage0")]
     assert "rnn" not in body and "gradients/" not in body
+
+
+# -- background compiles -------------------------------------------------------------------
+import signal  # noqa: E402
+import subprocess  # noqa: E402
+import textwrap  # noqa: E402
+import time  # noqa: E402
+import uuid  # noqa: E402
+import warnings  # noqa: E402
+
+import pytest  # noqa: E402
+
+from jitgraph import config  # noqa: E402
+from jitgraph.codegen import background  # noqa: E402
+
+
+@pytest.fixture
+def background_mode():
+    config.set_compile_mode("background")
+    yield
+    config.set_compile_mode(None)
+
+
+def _regression(seed_const):
+    """A small training step whose generated source is new to the cache (`seed_const`)."""
+    g = tf.Graph()
+    with g.as_default():
+        tf.set_random_seed(3)
+        x = tf.placeholder(tf.float32, [None, 3], name="x")
+        y = tf.placeholder(tf.float32, [None, 1], name="y")
+        pred = tf.layers.dense(x, 1) * seed_const
+        loss = tf.reduce_mean(tf.square(pred - y))
+        train = tf.train.AdamOptimizer(0.05).minimize(loss)
+        init = tf.global_variables_initializer()
+    rs = np.random.RandomState(0)
+    xs = rs.randn(16, 3).astype(np.float32)
+    ys = (xs @ np.array([[1.0], [-2.0], [0.5]], np.float32)).astype(np.float32)
+    return g, init, (train, loss), {x: xs, y: ys}
+
+
+def _train_until_compiled(sess, fetches, feeds, limit_s=180):
+    plan = sess._plan_for(fetches, feeds)
+    (runner,) = {r for r in sess._runners.values() if r.plan is plan}
+    losses, jit_from = [], None
+    t0 = time.monotonic()
+    while jit_from is None or len(losses) < jit_from + 5:
+        losses.append(sess.run(fetches, feeds)[1])
+        if jit_from is None and runner.jit:
+            jit_from = len(losses)
+        assert time.monotonic() - t0 < limit_s, "the compiled code never arrived"
+        time.sleep(0.01 if jit_from is None else 0)
+    return losses, jit_from
+
+
+def _reference_losses(seed_const, n):
+    g, init, fetches, feeds = _regression(seed_const)
+    sess = session(g, jit=False)
+    sess.run(init)
+    return [sess.run(fetches, feeds)[1] for _ in range(n)]
+
+
+def test_background_compile_runs_the_interpreter_then_switches(background_mode):
+    c = 1.0 + uuid.uuid4().int % 1000 / 1e4  # new source: a real compile, not a cache hit
+    g, init, fetches, feeds = _regression(c)
+    sess = tf.Session(graph=g)
+    sess.run(init)
+    t0 = time.perf_counter()
+    sess.run(fetches, feeds)
+    assert time.perf_counter() - t0 < 1.0  # the first step did not wait for Numba
+    losses, jit_from = _train_until_compiled(sess, fetches, feeds)
+    assert jit_from > 1
+    ref = _reference_losses(c, len(losses) + 1)
+    # Same buffers, same streams across the switch: the run continues where it was.
+    np.testing.assert_allclose([ref[0]] + losses, ref, rtol=1e-4, atol=1e-6)
+
+
+def test_killed_compile_process_falls_back_with_one_warning(background_mode):
+    c = 2.0 + uuid.uuid4().int % 1000 / 1e4
+    g, init, fetches, feeds = _regression(c)
+    sess = tf.Session(graph=g)
+    sess.run(init)
+    sess.run(fetches, feeds)
+    pid = background.worker_pid()
+    assert pid is not None
+    os.kill(pid, signal.SIGKILL)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        losses, _ = _train_until_compiled(sess, fetches, feeds)
+    failed = [w for w in caught if "background compile" in str(w.message)]
+    assert len(failed) == 1, [str(w.message) for w in caught]
+    ref = _reference_losses(c, len(losses) + 1)
+    np.testing.assert_allclose(losses, ref[1:], rtol=1e-4, atol=1e-6)
+
+
+def _gone(pid):
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            return any(line.startswith("State:") and "Z" in line for line in f)
+    except FileNotFoundError:
+        return True
+
+
+def test_no_compile_process_outlives_the_program(tmp_path):
+    program = textwrap.dedent("""
+        import jitgraph as tf
+        from jitgraph.codegen import background
+        x = tf.placeholder(tf.float32, [None])
+        y = tf.reduce_sum(x * %r)
+        sess = tf.Session()
+        print(sess.run(y, {x: [1.0, 2.0]}))
+        print(background.worker_pid(), flush=True)
+    """ % (3.0 + uuid.uuid4().int % 1000 / 1e4))
+    env = dict(os.environ, JITGRAPH_COMPILE="background")
+    out = subprocess.run([sys.executable, "-c", program], env=env, capture_output=True,
+                         text=True, timeout=120, check=True).stdout.split()
+    pid = int(out[-1])
+    deadline = time.monotonic() + 10
+    while not _gone(pid):
+        assert time.monotonic() < deadline, f"compile process {pid} outlived its program"
+        time.sleep(0.05)

@@ -74,12 +74,23 @@ def _fmt_shape(s):
     return "(" + ", ".join("?" if d is None else str(d) for d in s) + ")"
 
 
-def compile_plan(plan) -> CompileInfo | None:
-    """Compiles every kernel stage of `plan` in place; None if it has none."""
+# A compile the user waits on is announced when it starts from this many ops on (a
+# smaller one takes about a second): silence for tens of seconds reads as a hang.
+ANNOUNCE_FROM_OPS = 300
+
+
+def compile_plan(plan, announce: bool = False) -> CompileInfo | None:
+    """Compiles every kernel stage of `plan` in place; None if it has none.
+
+    `announce`: the caller waits on this compile: say so as it starts when it is
+    large (or compile logging is on)."""
     stages = plan.kernel_stages
     if not stages:
         return None
     source = plan_source(plan)
+    if announce and (config.logging_compiles() or len(plan.ops) >= ANNOUNCE_FROM_OPS):
+        config.log(f"[jitgraph] compiling {plan.signature!r}: {len(plan.ops)} ops in "
+                   f"{source.count('@nb.njit')} functions ...")
     t0 = time.perf_counter()
     loaded = _load(source, plan_meta(plan), plan)
     for i, st in enumerate(stages):
@@ -94,3 +105,20 @@ def compile_plan(plan) -> CompileInfo | None:
 def _load(source: str, meta: dict, plan):
     from jitgraph.codegen import diskcache
     return diskcache.load(source, meta, holder=plan)  # the plan keeps the module loaded
+
+
+def can_compile_elsewhere() -> bool:
+    """Whether a compile process can hand its work over: through the disk cache."""
+    from jitgraph.codegen import diskcache
+    return diskcache.cache_dir() is not None
+
+
+def compile_in_background(plan):
+    """Queues `plan`'s kernels for the compile process; a Future that is done when
+    they are in the disk cache (`compile_plan` then loads them)."""
+    from jitgraph.codegen import background
+    source = plan_source(plan)
+    if config.logging_compiles():
+        config.log(f"[jitgraph] compiling in the background {plan.signature!r}: "
+                   f"{len(plan.ops)} ops; running on the interpreter meanwhile")
+    return background.submit(source, plan_meta(plan))

@@ -1,0 +1,126 @@
+"""Background compiles: a compile process fills the disk cache while Sessions run.
+
+With `JITGRAPH_COMPILE=background` (the default for programs) a new signature runs
+at once on the numpy interpreter while this module's compile process builds its
+kernels into the disk cache. The process is separate so that Numba's compile, which
+is Python code, does not hold the user's GIL. The Session loads the compiled entry
+at a run boundary (`_Runner` in session.py) and from then on calls the compiled code;
+the switch changes speed only: the same variable buffers, the same random streams.
+
+One process serves every Session and thread of this process, one compile at a time,
+in the order submitted. It reads requests from its stdin: when this process exits or
+dies, the compile process sees end-of-file and exits too, so none is left behind.
+"""
+from __future__ import annotations
+
+import atexit
+import json
+import os
+import subprocess
+import sys
+import threading
+from concurrent.futures import Future
+
+
+class CompileProcessDied(RuntimeError):
+    """The compile process ended before it answered (killed, or out of memory)."""
+
+
+class CompileFailed(RuntimeError):
+    """The compile process answered with an error for this plan."""
+
+
+class _Service:
+    def __init__(self):
+        self.proc = None
+        self.lock = threading.Lock()
+        self.pending: dict = {}
+        self.next_id = 0
+
+    def submit(self, source: str, meta: dict) -> Future:
+        fut = Future()
+        with self.lock:
+            if self.proc is None or self.proc.poll() is not None:
+                self._start()
+            i = self.next_id
+            self.next_id += 1
+            self.pending[i] = fut
+            try:
+                self.proc.stdin.write(json.dumps({"id": i, "source": source, "meta": meta}))
+                self.proc.stdin.write("\n")
+                self.proc.stdin.flush()
+            except (OSError, ValueError) as e:
+                self.pending.pop(i, None)
+                fut.set_exception(CompileProcessDied(f"cannot reach the compile process: {e}"))
+        return fut
+
+    def _start(self):
+        env = dict(os.environ, JITGRAPH_COMPILE="sync")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "jitgraph.codegen.compile_worker"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env,
+            start_new_session=True)  # a Ctrl-C meant for the program does not kill it
+        threading.Thread(target=self._read, args=(self.proc,), daemon=True,
+                         name="jitgraph-compile-results").start()
+
+    def _read(self, proc):
+        for line in proc.stdout:
+            try:
+                msg = json.loads(line)
+            except ValueError:
+                continue
+            with self.lock:
+                fut = self.pending.pop(msg.get("id"), None)
+            if fut is None:
+                continue
+            if msg.get("ok"):
+                fut.set_result(msg)
+            else:
+                fut.set_exception(CompileFailed(msg.get("error", "unknown error")))
+        code = proc.wait()
+        with self.lock:
+            if self.proc is proc:
+                self.proc = None
+            lost, self.pending = [p for p in self.pending.items()], {}
+        for _, fut in lost:
+            fut.set_exception(CompileProcessDied(
+                f"the compile process (pid {proc.pid}) ended with exit code {code}"))
+
+    @property
+    def pid(self) -> int | None:
+        proc = self.proc
+        return proc.pid if proc is not None and proc.poll() is None else None
+
+    def shutdown(self, timeout: float = 2.0):
+        """Ends the compile process: it finishes nothing that is queued."""
+        with self.lock:
+            proc, self.proc = self.proc, None
+        if proc is None:
+            return
+        try:
+            proc.stdin.close()
+        except OSError:
+            pass
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()  # a compile in progress: nobody will load its result
+            proc.wait()
+
+
+_service = _Service()
+atexit.register(_service.shutdown, 0.2)
+
+
+def submit(source: str, meta: dict) -> Future:
+    """Queues a compile of `source` into the disk cache; the future gives the key."""
+    return _service.submit(source, meta)
+
+
+def worker_pid() -> int | None:
+    """The compile process's pid, None when none runs (for tests and tools)."""
+    return _service.pid
+
+
+def shutdown():
+    _service.shutdown()
