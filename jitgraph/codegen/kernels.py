@@ -248,3 +248,4 @@ def counter_uniform_int(key, counter, lo, hi, out):
 
 from jitgraph.codegen.nn_kernels import *  # noqa: E402,F401,F403 - nn kernels live beside
 from jitgraph.codegen.conv_kernels import *  # noqa: E402,F401,F403 - conv kernels too
+from jitgraph.codegen.reduce_kernels import *  # noqa: E402,F401,F403 - and accurate sums
