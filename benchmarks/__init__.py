@@ -56,4 +56,9 @@ WORKLOADS = [
     "run_overhead_const",
     "cold_start_empty",
     "cold_start_warm",
+    "compile_scaling_t2",
+    "compile_scaling_t8",
+    "compile_scaling_t32",
+    "compile_scaling_t128",
+    "program_mlp",
 ]

@@ -12,6 +12,7 @@ import numpy as np
 
 from jitgraph import config
 from jitgraph.codegen.diskcache import release_plans
+from jitgraph.codegen.guards import StageGuard
 from jitgraph.codegen.plan import STORE_OPS, build_plan
 from jitgraph.codegen.signature import Signature
 from jitgraph.framework import errors, nest
@@ -57,6 +58,7 @@ class _Runner:
         self.fetch_conv = [None if f is None else f.dtype.as_numpy_dtype for f in plan.fetches]
         self._fast = None
         self._fast_version = -1
+        self._guards = {}
         # A background compile: runs go to the interpreter until it is done.
         self._pending = pending
         if jit and pending is None:
@@ -70,6 +72,7 @@ class _Runner:
         self.jit = True
         stages = self.plan.stages
         kernels = [st for st in stages if st.kind == "kernel"]
+        self._guards = {id(st): StageGuard(self.plan, st) for st in kernels}
         if len(kernels) == 1 and stages[-1] is kernels[0]:
             self._kernel = kernels[0]
             self._fast_src, self._fast_env = _fast_runner_source(self.plan, kernels[0])
@@ -120,6 +123,9 @@ class _Runner:
     def _run_general(self, feed_values):
         plan, state = self.plan, self.state
         state.check_initialized(plan.read_vars)
+        for st in plan.stages:  # refuse before any stage writes (re-checked at each call)
+            if self.jit and st.kind == "kernel":
+                self._guards[id(st)].check_vars(state.vars)
         env = dict(zip(plan.feeds, feed_values))
         for v in plan.written_vars:
             if v not in state.vars and v.outputs[0].shape.is_fully_defined():
@@ -151,9 +157,11 @@ class _Runner:
 
     def _call(self, st, env):
         state = self.state
-        args = [_kernel_arg(env[t]) for t in st.inputs]
-        for v in st.variables:
-            args.append(state.vars[v])
+        guard = self._guards[id(st)]
+        guard.check_env(env)
+        bufs = [state.vars[v] for v in st.variables]
+        guard.check_vars(state.vars)
+        args = [_kernel_arg(env[t]) for t in st.inputs] + bufs
         for c in st.consts:
             if self.plan.shapes[c] != () or c.dtype.name == "string":
                 args.append(self.plan.consts[c])
@@ -183,13 +191,15 @@ def _kernel_arg(v):
 def _fast_runner_source(plan, st):
     """Source of `fast_run(fv)` for a plan of host stages then one kernel stage `st`;
     fv are converted feeds in plan order."""
-    env = {"InvalidArgumentError": errors.InvalidArgumentError, "sig": plan.signature}
+    env = {"InvalidArgumentError": errors.InvalidArgumentError, "sig": plan.signature,
+           "call_compiled": _call_compiled, "guard": StageGuard(plan, st)}
     feed_pos = {t: i for i, t in enumerate(plan.feeds)}
     hosts = [h for h in plan.stages if h.kind == "host"]
-    args = []
+    args, n_feed_args = [], 0
     for t in st.inputs:
         if t in feed_pos:
             args.append(f"fv[{feed_pos[t]}]")
+            n_feed_args += 1
         else:  # produced by a host stage
             env[f"h{len(args)}"] = t
             args.append(f"kernel_arg(env[h{len(args)}])")
@@ -233,12 +243,17 @@ def _fast_runner_source(plan, st):
     if st.rng_ops:
         args.append("rng_rows()")
     call = f"fn({', '.join(args)})"
+    # A read-only or strided feed fails Numba's dispatch (TypeError, before any code runs):
+    # only then are the feeds copied, so the common call pays nothing for the check.
+    copied = [f"kernel_arg({a})" if a.startswith("fv[") else a for a in args]
+    retry = f"call_compiled(fn, [{', '.join(copied)}], plan)"
     head = "def fast_run(fv):\n"
     if hosts:
         env["feeds"] = list(plan.feeds)
         head += "    env = dict(zip(feeds, fv))\n"
         head += "".join(f"    run_ops(host_ops[{i}], env, plan, state)\n"
                         for i in range(len(hosts)))
+        head += "    guard.check_env(env)\n"
     src = (
         head +
         "    try:\n"
@@ -246,6 +261,7 @@ def _fast_runner_source(plan, st):
         "    except (ValueError, ZeroDivisionError, IndexError) as e:\n"
         "        raise InvalidArgumentError(None, None, f'{e} (in a compiled stage of {sig!r})')"
         " from e\n"
+        + (f"    except TypeError:\n        r = {retry}\n" if n_feed_args else "") +
         f"    return [{', '.join(outs)}]\n")
     return src, env
 

@@ -47,8 +47,11 @@ class WorkerPool:
         if client is not None and client.alive:
             return client
         try:
-            cache = {"JITGRAPH_CACHE_DIR": f"{self._cache.name}/{engine.name}"}
-            client = WorkerClient.start(engine, timeout=self.settings.timeout, extra_env=cache)
+            # Step workloads time compiled code: the first call waits for the compile (and
+            # reports it); whole-program workloads run with the default, background mode.
+            env = {"JITGRAPH_CACHE_DIR": f"{self._cache.name}/{engine.name}",
+                   "JITGRAPH_COMPILE": "sync"}
+            client = WorkerClient.start(engine, timeout=self.settings.timeout, extra_env=env)
         except (WorkerError, WorkerDied) as exc:
             status.status, status.note = "skipped", f"failed to start: {exc}"
             self.progress.note(f"skipping {engine.name}: {status.note}")

@@ -30,6 +30,13 @@ class NotCompilable(Exception):
 # compile faster whole, an unrolled RNN's 100+ far faster as loops).
 LOOP_FUNCTIONS_FROM = 24
 
+
+def _refuse_op(op, reason):
+    e = NotCompilable(f"{op.type} '{op.name}': {reason}")
+    e.op = op
+    raise e
+
+
 FASTMATH = '{"reassoc", "contract", "arcp", "nsz", "afn"}'
 
 _NB_SCALAR = {"float16": "float16", "float32": "float32", "float64": "float64",
@@ -268,9 +275,29 @@ class StageEmitter:
         return "\n".join(head + self.lines) + "\n"
 
     # -- single ops ----------------------------------------------------------------
+    def _refuse(self, op):
+        """Raises NotCompilable (the op runs on the host) for what compiled code cannot do
+        right."""
+        if any(t.dtype == dtypes.float16 for t in list(op.inputs) + list(op.outputs)):
+            # Numba has no float16 arithmetic on the CPU; the host computes it as the
+            # interpreter does, so both engines give the same float16 results.
+            _refuse_op(op, "float16 has no compiled arithmetic")
+        self._refuse_unsized_store(op)
+
+    def _refuse_unsized_store(self, op):
+        """An `Assign(validate_shape=False)` may give its variable a new shape: compiled code
+        writes the buffer it was built for, so only a value of that very shape compiles."""
+        if op.type != "Assign" or op.attrs.get("validate_shape", True):
+            return
+        var_shape, value_shape = self.shapes[op.inputs[0]], self.shapes[op.inputs[1]]
+        if value_shape != var_shape or any(d is None for d in value_shape):
+            _refuse_op(op, "Assign(validate_shape=False) of a value of another or unknown "
+                           "shape reallocates the variable")
+
     def _emit_op(self, op):
         d = registry.get(op.type)
         out = op.outputs[0] if op.outputs else None
+        self._refuse(op)
         if d.ew is not None:
             # A rank-0 elementwise op: one scalar statement.
             val = self._ew_expr(op, [self.scalar(t) for t in op.inputs])
@@ -305,6 +332,8 @@ class StageEmitter:
 
     # -- fused groups ----------------------------------------------------------------
     def _emit_group(self, members):
+        for m in members:
+            self._refuse(m)
         members_set = set(members)
         out0 = members[0].outputs[0]
         r = self.rank(out0)

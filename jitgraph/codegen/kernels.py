@@ -47,6 +47,89 @@ def sigmoid64(x):
     return 0.5 * np.tanh(0.5 * x) + 0.5
 
 
+# Edge values must come out as TF's, so these helpers carry no fast-math flags: flags sit
+# on each instruction, so they stay exact even once LLVM inlines them into a fast-math loop
+# (which still vectorizes). With `afn`/`arcp`, 1/sqrt(0) became an estimate giving NaN, and
+# max/min lost NaN depending on the operand order. `fastmath=False` must be explicit: a
+# helper compiled from a fast-math stage otherwise inherits the stage's flags.
+_EXACT = dict(cache=True, nogil=True, error_model="numpy", fastmath=False)
+
+
+@njit(**_EXACT)
+def rsqrt32(x):
+    return np.float32(1) / np.sqrt(x)
+
+
+@njit(**_EXACT)
+def rsqrt64(x):
+    return 1.0 / np.sqrt(x)
+
+
+@njit(**_EXACT)
+def fmax(a, b):
+    """max propagating NaN from either side (TF's Maximum)."""
+    return a if (a >= b or a != a) else b
+
+
+@njit(**_EXACT)
+def fmin(a, b):
+    return a if (a <= b or a != a) else b
+
+
+@njit(**_EXACT)
+def ipow(a, b):
+    """Integer power by squaring (wrapping like TF); negative exponents are TF's error.
+    Numba's own `**` on integers is undefined for them (it crashed the process)."""
+    if b < 0:
+        raise ValueError("Integers to negative integer powers are not allowed")
+    r = np.int64(1)
+    x = np.int64(a)
+    e = np.int64(b)
+    while e > 0:
+        if e & 1:
+            r *= x
+        x *= x
+        e >>= 1
+    return r
+
+
+@njit(**_EXACT)
+def ifloordiv(a, b):
+    if b == 0:
+        raise ValueError("Integer division by zero")
+    if b == -1:  # INT_MIN // -1 traps in hardware: it wraps in TF
+        return -a
+    return a // b
+
+
+@njit(**_EXACT)
+def ifloormod(a, b):
+    if b == 0:
+        raise ValueError("Integer division by zero")
+    if b == -1:
+        return a - a
+    return a % b
+
+
+@njit(**_EXACT)
+def itruncdiv(a, b):
+    """C division of integers (TF's RealDiv/TruncateDiv on integer tensors)."""
+    if b == 0:
+        raise ValueError("Integer division by zero")
+    if b == -1:
+        return -a
+    q = a // b
+    return q + 1 if q < 0 and q * b != a else q
+
+
+@njit(**_EXACT)
+def size_int32(n):
+    if n > 2147483647:
+        raise ValueError("Number of elements was larger than representable by 32-bit "
+                         "output type")
+    return np.int32(n)
+
+
 @njit(**_OPTS)
 def matmul2d_loop(a, b, ta, tb):
     """a @ b for 2-D arrays as plain loops (tiny sizes, integer dtypes)."""
@@ -165,3 +248,4 @@ def counter_uniform_int(key, counter, lo, hi, out):
 
 from jitgraph.codegen.nn_kernels import *  # noqa: E402,F401,F403 - nn kernels live beside
 from jitgraph.codegen.conv_kernels import *  # noqa: E402,F401,F403 - conv kernels too
+from jitgraph.codegen.reduce_kernels import *  # noqa: E402,F401,F403 - and accurate sums

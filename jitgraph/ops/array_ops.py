@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from jitgraph.framework import dtypes
+from jitgraph.framework import dtypes, errors
 from jitgraph.framework.graph import get_default_graph
 from jitgraph.ops.constant import constant, constant_value, convert_n, convert_to_tensor
 from jitgraph.ops.registry import make_op, make_tensor, register, same_shape
@@ -69,9 +69,26 @@ def _shape_emit(g):
 register("Shape", shape=lambda s: [(None if s.shapes[0] is None else len(s.shapes[0]),)],
          numpy=lambda k, x: np.array(np.shape(x), dtype=k.attrs["out_type"].as_numpy_dtype),
          emit=_shape_emit)
-register("Size", shape=lambda s: [()],
-         numpy=lambda k, x: np.array(np.size(x), dtype=k.attrs["out_type"].as_numpy_dtype),
-         emit=lambda g: g.out(f"{g.odt()}({g.i(0)}.size)" if g.rank(0) else f"{g.odt()}(1)"))
+_SIZE_TOO_BIG = "Number of elements was larger than representable by 32-bit output type"
+
+
+def _size_np(k, x):
+    n = np.size(x)
+    if k.attrs["out_type"] == dtypes.int32 and n > np.iinfo(np.int32).max:
+        raise errors.InvalidArgumentError(None, k.op, _SIZE_TOO_BIG)
+    return np.array(n, dtype=k.attrs["out_type"].as_numpy_dtype)
+
+
+def _size_emit(g):
+    if not g.rank(0):
+        g.out(f"{g.odt()}(1)")
+    elif g.op.attrs["out_type"] == dtypes.int32:  # TF refuses sizes int32 cannot hold
+        g.out(f"K.size_int32({g.i(0)}.size)")
+    else:
+        g.out(f"{g.odt()}({g.i(0)}.size)")
+
+
+register("Size", shape=lambda s: [()], numpy=_size_np, emit=_size_emit)
 register("Rank", shape=lambda s: [()], numpy=lambda k, x: np.array(np.ndim(x), np.int32),
          emit=lambda g: g.out(f"np.int32({g.rank(0)})"))
 

@@ -20,6 +20,11 @@ def infer_dtype(value):
         return dtypes.as_dtype(value.dtype)
     arr = np.asarray(value)
     kind = arr.dtype.kind
+    if kind in "fO" and _only_ints(value):
+        # numpy makes ints past int64 (or int64 mixed with past-int64 uint64) float64 or
+        # object: TF refuses them rather than round them or call them strings.
+        raise ValueError(f"Can't convert Python int {_out_of_range(value)} to a Tensor: "
+                         f"it is out of the int64 range")
     if kind == "f":
         return dtypes.float32
     if kind in "iu":
@@ -49,7 +54,37 @@ def to_numpy(value, dtype) -> np.ndarray:
         if not np.all(np.equal(np.mod(arr, 1), 0)):
             raise TypeError(f"Expected {dtype.name}, got {value!r} of type "
                             f"'{type(value).__name__}' instead.")
+    if dtype.is_integer and not isinstance(value, (np.ndarray, np.generic)) and _only_ints(value):
+        return _exact_ints(value, dtype)
     return np.asarray(arr, dtype=dtype.as_numpy_dtype)
+
+
+def _only_ints(value) -> bool:
+    """Whether `value` is a Python int (not bool) or a nest of lists/tuples of them."""
+    if isinstance(value, (list, tuple)):
+        return all(_only_ints(v) for v in value)
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _out_of_range(value, lo=-2**63, hi=2**63 - 1):
+    """The first int in `value` outside [lo, hi], or None."""
+    if isinstance(value, (list, tuple)):
+        for v in value:
+            bad = _out_of_range(v, lo, hi)
+            if bad is not None:
+                return bad
+        return None
+    return value if not lo <= value <= hi else None
+
+
+def _exact_ints(value, dtype):
+    """Python ints as `dtype`, exactly: a value the dtype cannot hold is an error (numpy
+    would wrap it, or go through float64 and round it)."""
+    info = np.iinfo(dtype.as_numpy_dtype)
+    bad = _out_of_range(value, int(info.min), int(info.max))
+    if bad is not None:
+        raise ValueError(f"Can't convert Python int {bad} to {dtype.name}: out of range")
+    return np.array(value, dtype=dtype.as_numpy_dtype)
 
 
 def constant(value, dtype=None, shape=None, name="Const", verify_shape=False):

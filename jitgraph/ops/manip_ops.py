@@ -864,7 +864,8 @@ def _arg_emit(cmp):
         g.line(f"        best = {x3}[a, 0, b]")
         g.line(f"        for j in range(1, {n}):")
         g.line(f"            v = {x3}[a, j, b]")
-        g.line(f"            if v {cmp} best:")
+        # The first NaN wins, as numpy's argmax/argmin (nothing compares above it).
+        g.line(f"            if v {cmp} best or (v != v and best == best):")
         g.line("                best = v")
         g.line(f"                {o2}[a, b] = j")
         dims = [f"{x}.shape[{i}]" for i in range(r) if i != a]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from jitgraph.framework import dtypes
+from jitgraph.framework import dtypes, errors
 from jitgraph.framework.graph import get_default_graph
 from jitgraph.ops.constant import constant, convert_n, convert_to_tensor
 from jitgraph.ops.registry import broadcast_shape, make_tensor, register, same_shape
@@ -34,6 +34,11 @@ def _tanh_ew(dt):
     return "K.tanh32({0})" if dt == "float32" else "np.tanh({0})"
 
 
+def _rsqrt_ew(dt):
+    return {"float32": "K.rsqrt32({0})", "float64": "K.rsqrt64({0})"}.get(
+        dt, "({dt}(1) / np.sqrt({0}))")
+
+
 def _sigmoid_ew(dt):
     return "K.sigmoid32({0})" if dt == "float32" else "K.sigmoid64({0})"
 
@@ -48,7 +53,7 @@ log1p = _unary("Log1p", np.log1p, "np.log1p({0})",
                lambda op, dy: [dy * reciprocal(op.inputs[0] + 1)])
 sqrt = _unary("Sqrt", np.sqrt, "np.sqrt({0})",
               lambda op, dy: [_binary_raw("SqrtGrad", op.outputs[0], dy)])
-rsqrt = _unary("Rsqrt", lambda x: 1 / np.sqrt(x), "({dt}(1) / np.sqrt({0}))",
+rsqrt = _unary("Rsqrt", lambda x: 1 / np.sqrt(x), _rsqrt_ew,
                lambda op, dy: [_binary_raw("RsqrtGrad", op.outputs[0], dy)])
 square = _unary("Square", np.square, "({0} * {0})", lambda op, dy: [dy * (op.inputs[0] * 2)])
 reciprocal = _unary("Reciprocal", lambda x: 1 / x, "({dt}(1) / {0})",
@@ -92,8 +97,9 @@ def _binary_raw(op_type, x, y, name=None, out_dtype=None):
     return make_tensor(op_type, [x, y], out_dtype or x.dtype, name=name or op_type)
 
 
-def _binary(op_type, fn, ew, grad=None, bool_out=False):
-    register(op_type, shape=broadcast_shape, numpy=_np_out(fn), ew=ew, grad=grad)
+def _binary(op_type, fn, ew, grad=None, bool_out=False, int_check=None):
+    numpy = _np_out(fn) if int_check is None else _int_checked(_np_out(fn), int_check)
+    register(op_type, shape=broadcast_shape, numpy=numpy, ew=ew, grad=grad)
 
     def build(x, y, name=None):
         return _binary_raw(op_type, x, y, name, dtypes.bool if bool_out else None)
@@ -109,20 +115,38 @@ def _bcast_grads(op, gx, gy):
             None if gy is None else sum_to_shape_of(gy, y)]
 
 
-def _floordiv_np(x, y):
-    if np.issubdtype(np.asarray(x).dtype, np.integer):
-        return np.floor_divide(x, np.where(y == 0, 1, y))
-    return np.floor_divide(x, y)
+def _int_checked(kernel, check):
+    """`kernel`, raising TF's InvalidArgumentError when `check(y)` finds integer operands
+    it refuses (numpy would wrap, return garbage or raise its own ValueError)."""
+    def checked(k, x, y):
+        if np.asarray(x).dtype.kind in "iu":
+            msg = check(np.asarray(y))
+            if msg:
+                raise errors.InvalidArgumentError(
+                    None, k.op, f"{msg}\n\t [[node {k.op.name} (defined at <graph>) ]]")
+        return kernel(k, x, y)
+    return checked
 
 
-def _floormod_np(x, y):
-    if np.issubdtype(np.asarray(x).dtype, np.integer):
-        return np.mod(x, np.where(y == 0, 1, y))
-    return np.mod(x, y)
+def _zero_divisor(y):
+    return "Integer division by zero" if np.any(y == 0) else None
 
 
-def _div_ew(dt):
-    return "({0} // {1})" if dt.startswith(("int", "uint")) else "({0} / {1})"
+def _negative_exponent(y):
+    return "Integers to negative integer powers are not allowed" if np.any(y < 0) else None
+
+
+def _realdiv_np(x, y):
+    x, y = np.asarray(x), np.asarray(y)
+    if x.dtype.kind not in "iu":
+        return np.true_divide(x, y)
+    q = np.floor_divide(x, y)  # C division truncates: step floor's result toward zero
+    return q + ((q < 0) & (q * y != x))
+
+
+def _int_ew(int_form, float_form):
+    """An `ew` face with one expression for integer dtypes and one for the others."""
+    return lambda dt: int_form if dt.startswith(("int", "uint")) else float_form
 
 
 add = _binary("Add", np.add, "({0} + {1})",
@@ -131,20 +155,24 @@ subtract = _binary("Sub", np.subtract, "({0} - {1})",
                    lambda op, dy: _bcast_grads(op, dy, -dy))
 multiply = _binary("Mul", np.multiply, "({0} * {1})",
                    lambda op, dy: _bcast_grads(op, dy * op.inputs[1], op.inputs[0] * dy))
-real_div = _binary("RealDiv", np.true_divide, "({0} / {1})",
+real_div = _binary("RealDiv", _realdiv_np, _int_ew("K.itruncdiv({0}, {1})", "({0} / {1})"),
                    lambda op, dy: _bcast_grads(
                        op, dy / op.inputs[1],
-                       -dy * op.inputs[0] / square(op.inputs[1])))
-floordiv = _binary("FloorDiv", _floordiv_np, "({0} // {1})",
-                   lambda op, dy: [None, None])
-floormod = _binary("FloorMod", _floormod_np, "({0} % {1})",
+                       -dy * op.inputs[0] / square(op.inputs[1])),
+                   int_check=_zero_divisor)
+floordiv = _binary("FloorDiv", np.floor_divide,
+                   _int_ew("K.ifloordiv({0}, {1})", "({0} // {1})"),
+                   lambda op, dy: [None, None], int_check=_zero_divisor)
+floormod = _binary("FloorMod", np.mod, _int_ew("K.ifloormod({0}, {1})", "({0} % {1})"),
                    lambda op, dy: _bcast_grads(
-                       op, dy, -dy * floor(op.inputs[0] / op.inputs[1])))
-pow = _binary("Pow", np.power, "({0} ** {1})",  # noqa: A001
-              lambda op, dy: _pow_grad(op, dy))
-maximum = _binary("Maximum", np.maximum, "max({0}, {1})",
+                       op, dy, -dy * floor(op.inputs[0] / op.inputs[1])),
+                   int_check=_zero_divisor)
+pow = _binary("Pow", np.power, _int_ew("K.ipow({0}, {1})", "({0} ** {1})"),  # noqa: A001
+              lambda op, dy: _pow_grad(op, dy), int_check=_negative_exponent)
+# NaN on either side wins, as in TF (Numba's max/min keep or drop it by operand order).
+maximum = _binary("Maximum", np.maximum, _int_ew("max({0}, {1})", "K.fmax({0}, {1})"),
                   lambda op, dy: _minmax_grad(op, dy, greater_equal))
-minimum = _binary("Minimum", np.minimum, "min({0}, {1})",
+minimum = _binary("Minimum", np.minimum, _int_ew("min({0}, {1})", "K.fmin({0}, {1})"),
                   lambda op, dy: _minmax_grad(op, dy, less_equal))
 squared_difference = _binary("SquaredDifference", lambda x, y: np.square(x - y),
                              "(({0} - {1}) * ({0} - {1}))",

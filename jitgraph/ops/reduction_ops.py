@@ -1,8 +1,11 @@
 """Reductions (`reduce_sum/mean/max/min/prod/any/all`) and the broadcast-gradient sum.
 
-Emitted as loop nests over the input: kept dims outside and a scalar
-accumulator inside when the last dim is reduced; otherwise accumulation into
-the output row, so the inner loop stays contiguous and vectorizes.
+Float sums and means over consecutive axes, and max/min over trailing axes, call the
+kernels in `codegen/reduce_kernels.py` (blocked sums with float64 totals, NaN-keeping
+lane-parallel extremes) on a 2-D or 3-D view of the input. The rest are emitted as loop
+nests: kept dims outside and a scalar accumulator inside when the last dim is reduced;
+otherwise accumulation into the output row, so the inner loop stays contiguous and
+vectorizes. Float sums in loop nests accumulate in float64.
 """
 from __future__ import annotations
 
@@ -21,6 +24,13 @@ _REDUCERS = {
     "Min": (np.min, "inf", "min({a}, {x})"),
     "All": (np.all, "True", "{a} and {x}"),
     "Any": (np.any, "False", "{a} or {x}"),
+}
+
+# Float max/min as numpy's: a NaN anywhere wins (Python's max(a, nan) is a, max(nan, a)
+# nan: the answer would depend on where the NaN sits).
+_FLOAT_COMBINE = {
+    "Max": "({a} if {a} >= {x} or {a} != {a} else {x})",
+    "Min": "({a} if {a} <= {x} or {a} != {a} else {x})",
 }
 
 
@@ -52,10 +62,35 @@ def _reduce_np(op_type):
 
     def kernel(k, x):
         axes = _norm_axes(k.attrs["axis"], np.ndim(x))
+        odt = k.op.outputs[0].dtype.as_numpy_dtype
+        kw = {"axis": axes, "keepdims": k.attrs["keepdims"]}
+        if op_type in ("Sum", "Mean") and np.dtype(odt).kind == "f":
+            kw["dtype"] = np.float64  # np.sum adds along a non-last axis term by term
+        if np.size(x) == 0:
+            return _empty_reduce(op_type, x, kw, odt)
         with np.errstate(all="ignore"):
-            r = fn(x, axis=axes, keepdims=k.attrs["keepdims"])
-        return np.asarray(r, dtype=k.op.outputs[0].dtype.as_numpy_dtype)
+            r = fn(x, **kw)
+        return np.asarray(r, dtype=odt)
     return kernel
+
+
+def _empty_reduce(op_type, x, kw, odt):
+    """TF's identity of each reducer: max of nothing is -inf (lowest int), a mean NaN (0)."""
+    if op_type in ("Max", "Min"):
+        dt = np.dtype(odt)
+        kw["initial"] = dt.type(_init_literal_value(_REDUCERS[op_type][1], dt))
+    if op_type == "Mean":
+        fill = np.nan if np.dtype(odt).kind == "f" else 0
+        return np.full(np.sum(x, **kw).shape, fill, odt)
+    with np.errstate(all="ignore"):
+        return np.asarray(_REDUCERS[op_type][0](x, **kw), dtype=odt)
+
+
+def _init_literal_value(init, dt):
+    if dt.kind in "iu":
+        info = np.iinfo(dt)
+        return info.max if init == "inf" else info.min
+    return np.inf if init == "inf" else -np.inf
 
 
 def _init_literal(init, dt_name):
@@ -63,80 +98,166 @@ def _init_literal(init, dt_name):
         return init
     if init in ("inf", "-inf"):
         if dt_name.startswith(("int", "uint")):
-            info = np.iinfo(np.dtype(dt_name))
-            return f"np.{dt_name}({info.max if init == 'inf' else info.min})"
+            return f"np.{dt_name}({_init_literal_value(init, np.dtype(dt_name))})"
         return f"np.{dt_name}({'-' if init[0] == '-' else ''}np.inf)"
     return f"np.{dt_name}({init})"
+
+
+def _prod_src(terms):
+    return " * ".join(terms) or "1"
+
+
+def _axis_run(axes):
+    """(first, stop) when the reduced axes are consecutive, else None."""
+    if axes and list(axes) == list(range(axes[0], axes[-1] + 1)):
+        return axes[0], axes[-1] + 1
+    return None
+
+
+def _emit_float_sum(g, axes, mean):
+    """Sum/mean over a consecutive run of axes through the blocked float64-total kernels."""
+    x, r = g.i(0), g.rank(0)
+    dims = [f"{x}.shape[{i}]" for i in range(r)]
+    k0, k1 = _axis_run(axes)
+    pre, n, post = _prod_src(dims[:k0]), _prod_src(dims[k0:k1]), _prod_src(dims[k1:])
+    flat = f"np.ascontiguousarray({x})"
+    s = g.tmp("sum")
+    if k1 == r:
+        g.line(f"{s} = K.sum_rows({flat}.reshape(({pre}, {n})))", tag=True)
+    else:
+        g.line(f"{s} = K.sum_mid({flat}.reshape(({pre}, {n}, {post})))", tag=True)
+    if mean:
+        g.line(f"{s} = {s} / np.float64({n})")  # before rounding; 0/0 is TF's NaN
+    odt = g.odt()
+    oshape = g.oshape()
+    if not oshape:
+        g.out(f"{odt}({s}[0])" if k1 == r else f"{odt}({s}[0, 0])")
+        return
+    g.out(f"{s}.astype({odt}).reshape({_out_shape_src(g, dims, axes)})")
+
+
+def _emit_extreme_rows(g, axes, op_type, init):
+    """Max/min over trailing axes (all of them included): the lane-parallel kernels."""
+    x, r = g.i(0), g.rank(0)
+    dims = [f"{x}.shape[{i}]" for i in range(r)]
+    k0 = axes[0]
+    rows = g.tmp("ext")
+    fn = "max_rows" if op_type == "Max" else "min_rows"
+    g.line(f"{rows} = K.{fn}(np.ascontiguousarray({x}).reshape(({_prod_src(dims[:k0])}, "
+           f"{_prod_src(dims[k0:])})), {init})", tag=True)
+    if not g.oshape():
+        g.out(f"{rows}[0]")
+        return
+    g.out(f"{rows}.reshape({_out_shape_src(g, dims, axes)})")
+
+
+def _out_shape_src(g, dims, axes):
+    keep = g.attrs["keepdims"]
+    out = [("1" if i in axes else d) for i, d in enumerate(dims) if keep or i not in axes]
+    return "(" + "".join(d + ", " for d in out) + ")"
 
 
 def _reduce_emit(op_type):
     init, combine = _REDUCERS[op_type][1], _REDUCERS[op_type][2]
 
     def emit(g):
-        x = g.i(0)
         r = g.rank(0)
         axes = _norm_axes(g.attrs["axis"], r)
-        kept = [i for i in range(r) if i not in axes]
-        dt_name = g.op.outputs[0].dtype.name
-        odt = g.odt()
-        acc_init = _init_literal(init, dt_name)
-        dims = [f"{x}.shape[{i}]" for i in range(r)]
-        idx = ", ".join(f"i{i}" for i in range(r))
-        if r == 0:
-            val = g.s(0)
-        elif not kept:
-            acc = g.tmp("acc")
-            g.line(f"{acc} = {acc_init}", tag=True)
-            for i in range(r):
-                g.line("    " * i + f"for i{i} in range({dims[i]}):")
-            g.line("    " * r + f"{acc} = " + combine.format(a=acc, x=f"{x}[{idx}]"))
-            val = acc
-        elif r - 1 in axes:
-            # Last dim reduced: kept dims outside, a scalar accumulator inside.
-            out = g.tmp("red")
-            shape = "(" + "".join(dims[i] + ", " for i in kept) + ")"
-            g.line(f"{out} = np.empty({shape}, {odt})", tag=True)
-            depth = 0
-            for i in kept:
-                g.line("    " * depth + f"for i{i} in range({dims[i]}):")
-                depth += 1
-            acc = g.tmp("acc")
-            g.line("    " * depth + f"{acc} = {acc_init}")
-            for i in axes:
-                g.line("    " * depth + f"for i{i} in range({dims[i]}):")
-                depth += 1
-            g.line("    " * depth + f"{acc} = " + combine.format(a=acc, x=f"{x}[{idx}]"))
-            depth = len(kept)
-            kidx = ", ".join(f"i{i}" for i in kept)
-            g.line("    " * depth + f"{out}[{kidx}] = {acc}")
-            val = out
+        floating = g.op.inputs[0].dtype.is_floating
+        run = _axis_run(axes) if r > 0 else None
+        acc_init = _init_literal(init, g.op.outputs[0].dtype.name)
+        if op_type in ("Sum", "Mean") and floating and run:
+            _emit_float_sum(g, axes, op_type == "Mean")
+        elif op_type in ("Max", "Min") and run and run[1] == r and \
+                g.op.inputs[0].dtype != dtypes.bool:
+            _emit_extreme_rows(g, axes, op_type, acc_init)
         else:
-            # Last dim kept: accumulate whole rows so the inner loop is contiguous.
-            out = g.tmp("red")
-            shape = "(" + "".join(dims[i] + ", " for i in kept) + ")"
-            g.line(f"{out} = np.full({shape}, {acc_init}, {odt})", tag=True)
-            kidx = ", ".join(f"i{i}" for i in kept)
-            for depth, i in enumerate(range(r)):
-                g.line("    " * depth + f"for i{i} in range({dims[i]}):")
-            g.line("    " * r + f"{out}[{kidx}] = " + combine.format(a=f"{out}[{kidx}]",
-                                                                   x=f"{x}[{idx}]"))
-            val = out
-        if op_type == "Mean" and r > 0:
-            count = " * ".join(dims[i] for i in axes) or "1"
-            if kept:
-                g.line(f"{val} /= {odt}({count})")
-            else:
-                val = f"{val} / {odt}({count})"
-        oshape = g.oshape()
-        if g.attrs["keepdims"] and len(oshape) > 0:
-            kdims = "(" + "".join(("1" if i in axes else dims[i]) + ", " for i in range(r)) + ")"
-            src = val if kept else f"np.full((), {val}, {odt})"
-            g.out(f"{src}.reshape({kdims})")
-        elif g.attrs["keepdims"]:
-            g.out(val)
-        else:
-            g.out(val if kept else f"{odt}({val})")
+            comb = _FLOAT_COMBINE.get(op_type, combine) if floating else combine
+            wide = op_type in ("Sum", "Mean") and floating  # scattered axes: float64 loops
+            _emit_loop_reduce(g, axes, acc_init, comb, op_type == "Mean", wide)
     return emit
+
+
+def _emit_loop_reduce(g, axes, acc_init, combine, mean, wide):
+    x = g.i(0)
+    r = g.rank(0)
+    kept = [i for i in range(r) if i not in axes]
+    odt = g.odt()
+    adt = "np.float64" if wide else odt
+    if wide:
+        acc_init = "np.float64(0)"
+    dims = [f"{x}.shape[{i}]" for i in range(r)]
+    idx = ", ".join(f"i{i}" for i in range(r))
+    if r == 0:
+        val = g.s(0)
+    elif not kept:
+        acc = g.tmp("acc")
+        g.line(f"{acc} = {acc_init}", tag=True)
+        for i in range(r):
+            g.line("    " * i + f"for i{i} in range({dims[i]}):")
+        g.line("    " * r + f"{acc} = " + combine.format(a=acc, x=f"{x}[{idx}]"))
+        val = acc
+    elif r - 1 in axes:
+        # Last dim reduced: kept dims outside, a scalar accumulator inside.
+        out = g.tmp("red")
+        shape = "(" + "".join(dims[i] + ", " for i in kept) + ")"
+        g.line(f"{out} = np.empty({shape}, {adt})", tag=True)
+        depth = 0
+        for i in kept:
+            g.line("    " * depth + f"for i{i} in range({dims[i]}):")
+            depth += 1
+        acc = g.tmp("acc")
+        g.line("    " * depth + f"{acc} = {acc_init}")
+        for i in axes:
+            g.line("    " * depth + f"for i{i} in range({dims[i]}):")
+            depth += 1
+        g.line("    " * depth + f"{acc} = " + combine.format(a=acc, x=f"{x}[{idx}]"))
+        depth = len(kept)
+        kidx = ", ".join(f"i{i}" for i in kept)
+        g.line("    " * depth + f"{out}[{kidx}] = {acc}")
+        val = out
+    else:
+        # Last dim kept: accumulate whole rows so the inner loop is contiguous.
+        out = g.tmp("red")
+        shape = "(" + "".join(dims[i] + ", " for i in kept) + ")"
+        g.line(f"{out} = np.full({shape}, {acc_init}, {adt})", tag=True)
+        kidx = ", ".join(f"i{i}" for i in kept)
+        for depth, i in enumerate(range(r)):
+            g.line("    " * depth + f"for i{i} in range({dims[i]}):")
+        g.line("    " * r + f"{out}[{kidx}] = " + combine.format(a=f"{out}[{kidx}]",
+                                                               x=f"{x}[{idx}]"))
+        val = out
+    if mean and r > 0:
+        count = _prod_src([dims[i] for i in axes])
+        if not g.op.outputs[0].dtype.is_floating:
+            count = f"max({count}, 1)"  # TF: the mean of no ints is 0
+        val = _divide(g, val, count, kept, odt)
+    elif wide and kept:
+        val = _cast(g, val, odt)
+    oshape = g.oshape()
+    if g.attrs["keepdims"] and len(oshape) > 0:
+        kdims = "(" + "".join(("1" if i in axes else dims[i]) + ", " for i in range(r)) + ")"
+        src = val if kept else f"np.full((), {val}, {odt})"
+        g.out(f"{src}.reshape({kdims})")
+    elif g.attrs["keepdims"]:
+        g.out(val)
+    else:
+        g.out(val if kept else f"{odt}({val})")
+
+
+def _divide(g, val, count, kept, odt):
+    """A mean from its sum, divided in float64 (ints truncate toward zero, as TF's)."""
+    if not kept:
+        return f"{val} / np.float64({count})"
+    q = g.tmp("mean")
+    g.line(f"{q} = ({val} / np.float64({count})).astype({odt})")
+    return q
+
+
+def _cast(g, val, odt):
+    c = g.tmp("red")
+    g.line(f"{c} = {val}.astype({odt})")
+    return c
 
 
 def _sum_grad(op, dy):
@@ -294,7 +415,8 @@ def _sum_to_np(k, g, x):
     lead = g.ndim - len(xs)
     axes = tuple(range(lead)) + tuple(i + lead for i, d in enumerate(xs)
                                       if d == 1 and g.shape[i + lead] != 1)
-    r = np.sum(g, axis=axes, keepdims=True) if axes else g
+    wide = np.float64 if g.dtype.kind == "f" else None  # accurate along leading axes too
+    r = np.sum(g, axis=axes, keepdims=True, dtype=wide) if axes else g
     return np.asarray(r.reshape(xs), dtype=g.dtype)
 
 
@@ -305,27 +427,60 @@ def _sum_to_emit(g):
         return
     src, like = g.i(0), g.i(1)
     odt = g.odt()
+    floating = g.op.outputs[0].dtype.is_floating
     if xr == 0:
-        acc = g.tmp("acc")
-        g.line(f"{acc} = {odt}(0)", tag=True)
         if gr == 0:
             g.out(src)
-            return
-        idx = ", ".join(f"i{i}" for i in range(gr))
-        for i in range(gr):
-            g.line("    " * i + f"for i{i} in range({src}.shape[{i}]):")
-        g.line("    " * gr + f"{acc} += {src}[{idx}]")
-        g.out(acc)
+        elif floating:
+            total = f"K.sum_rows(np.ascontiguousarray({src}).reshape((1, {src}.size)))[0]"
+            g.out(f"{odt}({total})")
+        else:
+            _sum_to_scalar_loop(g, src, gr, odt)
         return
     out = g.tmp("red")
-    lead = gr - xr
     if gr == xr:
         # Nothing was broadcast when the shapes agree at run time: pass the gradient on.
         g.line(f"if {src}.shape == {like}.shape:", tag=True)
         g.line(f"    {out} = {src}")
         g.line("else:")
         g.em.indent += 1
-    g.line(f"{out} = np.zeros({like}.shape, {odt})", tag=True)
+    if floating:
+        _sum_to_float(g, src, like, out, gr, xr, odt)
+    else:
+        _sum_to_loop(g, src, like, out, gr, xr, odt)
+    if gr == xr:
+        g.em.indent -= 1
+    g.out(out)
+
+
+def _sum_to_scalar_loop(g, src, gr, odt):
+    acc = g.tmp("acc")
+    g.line(f"{acc} = {odt}(0)", tag=True)
+    idx = ", ".join(f"i{i}" for i in range(gr))
+    for i in range(gr):
+        g.line("    " * i + f"for i{i} in range({src}.shape[{i}]):")
+    g.line("    " * gr + f"{acc} += {src}[{idx}]")
+    g.out(acc)
+
+
+def _sum_to_float(g, src, like, out, gr, xr, odt):
+    """Leading dims summed (a bias's gradient): the blocked kernel; else float64 loops."""
+    n, post = g.tmp("n"), g.tmp("post")
+    g.line(f"{n}, {post} = K.prefix_split({src}.shape, {like}.shape)", tag=True)
+    g.line(f"if {n} >= 0:")
+    g.line(f"    {out} = K.sum_mid(np.ascontiguousarray({src}).reshape((1, {n}, {post})))[0]"
+           f".astype({odt}).reshape({like}.shape)")
+    g.line("else:")
+    g.em.indent += 1
+    wide = g.tmp("acc")
+    _sum_to_loop(g, src, like, wide, gr, xr, "np.float64")
+    g.line(f"{out} = {wide}.astype({odt})")
+    g.em.indent -= 1
+
+
+def _sum_to_loop(g, src, like, out, gr, xr, adt):
+    lead = gr - xr
+    g.line(f"{out} = np.zeros({like}.shape, {adt})", tag=True)
     ms = []
     for j in range(xr):
         m = g.tmp("m")
@@ -336,9 +491,6 @@ def _sum_to_emit(g):
     for i in range(gr):
         g.line("    " * i + f"for i{i} in range({src}.shape[{i}]):")
     g.line("    " * gr + f"{out}[{oidx}] += {src}[{idx}]")
-    if gr == xr:
-        g.em.indent -= 1
-    g.out(out)
 
 
 register("SumToShape", shape=lambda s: [s.shapes[1]], numpy=_sum_to_np, emit=_sum_to_emit,

@@ -24,7 +24,21 @@ def _py_func_np(k, *args):
                         f"{len(touts)} values.")
     vals = [np.asarray(v, dtype=object if t == dtypes.string else t.as_numpy_dtype)
             for v, t in zip(out, touts)]
+    for i, v in enumerate(vals):
+        _check_result_shape(k.op, i, v)
     return vals if len(vals) != 1 else vals[0]  # the interpreter binds one output as is
+
+
+def _check_result_shape(op, i, value):
+    """Holds a result to its output's static shape (e.g. from `set_shape`): later ops,
+    compiled ones above all, are built for that shape."""
+    static = op.outputs[i].shape
+    if static.ndims is None or static.is_compatible_with(value.shape):
+        return
+    dims = ",".join("?" if d is None else str(d) for d in static.as_tuple())
+    raise errors.InvalidArgumentError(
+        None, op, f"{op.name} returned a value of shape {list(value.shape)} for output {i}, "
+                  f"but '{op.outputs[i].name}' has static shape [{dims}]")
 
 
 register("PyFunc", shape=lambda s: [None] * len(s.attrs["Tout"]), numpy=_py_func_np,

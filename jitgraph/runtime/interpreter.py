@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from jitgraph.codegen.plan import STORE_OPS
+from jitgraph.framework import errors
 from jitgraph.ops import registry
 
 
@@ -46,11 +47,22 @@ def _store(op, args, state):
     if op.type == "Assign":
         return state.assign(var, value, op.attrs.get("validate_shape", True))
     buf = state.read_var(var)
+    if not _updates(buf.shape, np.shape(value)):
+        raise errors.InvalidArgumentError(
+            None, op, f"Cannot update variable with shape {list(buf.shape)} using a Tensor "
+                      f"with shape {list(np.shape(value))}, shapes must be equal.")
     if op.type == "AssignAdd":
         buf += value
     else:
         buf -= value
     return buf
+
+
+def _updates(shape, value_shape) -> bool:
+    try:
+        return np.broadcast_shapes(shape, value_shape) == shape
+    except ValueError:
+        return False
 
 
 def _as_out(v, t):
