@@ -101,7 +101,7 @@ class _Runner:
         except Exception as e:  # noqa: BLE001 - any failure there means: compile here
             warnings.warn(f"jitgraph: background compile of {self.plan.signature!r} failed "
                           f"({e}); compiling in this process", RuntimeWarning, stacklevel=4)
-        compile_plan(self.plan)
+        compile_plan(self.plan, source=getattr(fut, "source", None))
         self._use_compiled()
 
     def _bind_fast(self):

@@ -157,3 +157,18 @@ def test_no_compile_process_outlives_the_program(tmp_path):
     while not _gone(pid):
         assert time.monotonic() < deadline, f"compile process {pid} outlived its program"
         time.sleep(0.05)
+
+
+def test_background_mode_loads_a_cached_signature_at_once(background_mode):
+    g, init, fetches, feeds = _regression(4.0)
+    config.set_compile_mode("sync")
+    warm = tf.Session(graph=g)
+    warm.run(init)
+    warm.run(fetches, feeds)  # compiled: in the disk cache and in this process
+    config.set_compile_mode("background")
+    sess = tf.Session(graph=g)
+    sess.run(init)
+    sess.run(fetches, feeds)
+    plan = sess._plan_for(fetches, feeds)
+    (runner,) = {r for r in sess._runners.values() if r.plan is plan}
+    assert runner.jit and runner._pending is None  # no compile process asked

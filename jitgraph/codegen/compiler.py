@@ -79,7 +79,7 @@ def _fmt_shape(s):
 ANNOUNCE_FROM_OPS = 300
 
 
-def compile_plan(plan, announce: bool = False) -> CompileInfo | None:
+def compile_plan(plan, announce: bool = False, source: str | None = None) -> CompileInfo | None:
     """Compiles every kernel stage of `plan` in place; None if it has none.
 
     `announce`: the caller waits on this compile: say so as it starts when it is
@@ -87,7 +87,7 @@ def compile_plan(plan, announce: bool = False) -> CompileInfo | None:
     stages = plan.kernel_stages
     if not stages:
         return None
-    source = plan_source(plan)
+    source = source if source is not None else plan_source(plan)
     if announce and (config.logging_compiles() or len(plan.ops) >= ANNOUNCE_FROM_OPS):
         config.log(f"[jitgraph] compiling {plan.signature!r}: {len(plan.ops)} ops in "
                    f"{source.count('@nb.njit')} functions ...")
@@ -115,10 +115,16 @@ def can_compile_elsewhere() -> bool:
 
 def compile_in_background(plan):
     """Queues `plan`'s kernels for the compile process; a Future that is done when
-    they are in the disk cache (`compile_plan` then loads them)."""
-    from jitgraph.codegen import background
+    they are in the disk cache (`compile_plan` then loads them). None when there is
+    nothing to compile (loaded here already, or on disk): the plan is then bound now."""
+    from jitgraph.codegen import background, diskcache
     source = plan_source(plan)
+    if diskcache.ready(source):
+        compile_plan(plan, source=source)
+        return None
     if config.logging_compiles():
         config.log(f"[jitgraph] compiling in the background {plan.signature!r}: "
                    f"{len(plan.ops)} ops; running on the interpreter meanwhile")
-    return background.submit(source, plan_meta(plan))
+    fut = background.submit(source, plan_meta(plan))
+    fut.source = source  # what the compile process builds is what the runner loads
+    return fut

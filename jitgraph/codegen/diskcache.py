@@ -884,6 +884,23 @@ def _exec_cached(name, src, source, entry):
         raise
 
 
+def ready(source: str) -> bool:
+    """Whether loading `source` needs no compile: it is loaded in this process, or a
+    verified entry is on disk (checked as `load` checks it, nothing imported)."""
+    key = compute_key(source)
+    with _lock:
+        if key in _memory:
+            return True
+    root = cache_dir()
+    if root is None:
+        return False
+    entry = root / "entries" / key
+    try:
+        return entry.is_dir() and _check_entry(entry, key, source) is None
+    except OSError:
+        return False
+
+
 def _load_disk(root, key, source, meta) -> Loaded:
     entry = root / "entries" / key
     name = _module_name(key)
