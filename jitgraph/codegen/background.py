@@ -56,8 +56,12 @@ class _Service:
 
     def _start(self):
         env = dict(os.environ, JITGRAPH_COMPILE="sync")
+        # The very jitgraph this process runs, whatever the compile process's cwd holds.
+        root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+        boot = (f"import sys; sys.path.insert(0, {root!r}); "
+                "from jitgraph.codegen.compile_worker import main; main()")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "jitgraph.codegen.compile_worker"],
+            [sys.executable, "-c", boot],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env,
             start_new_session=True)  # a Ctrl-C meant for the program does not kill it
         threading.Thread(target=self._read, args=(self.proc,), daemon=True,
