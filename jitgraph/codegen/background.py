@@ -16,6 +16,7 @@ from __future__ import annotations
 import atexit
 import json
 import os
+import queue
 import subprocess
 import sys
 import threading
@@ -36,6 +37,8 @@ class _Service:
         self.lock = threading.Lock()
         self.pending: dict = {}
         self.next_id = 0
+        self.outbox: queue.SimpleQueue = queue.SimpleQueue()
+        self.writer = None
 
     def submit(self, source: str, meta: dict) -> Future:
         fut = Future()
@@ -45,14 +48,24 @@ class _Service:
             i = self.next_id
             self.next_id += 1
             self.pending[i] = fut
-            try:
-                self.proc.stdin.write(json.dumps({"id": i, "source": source, "meta": meta}))
-                self.proc.stdin.write("\n")
-                self.proc.stdin.flush()
-            except (OSError, ValueError) as e:
-                self.pending.pop(i, None)
-                fut.set_exception(CompileProcessDied(f"cannot reach the compile process: {e}"))
+            # A writer thread sends it: the pipe holds 64 kB, and a new compile process
+            # reads nothing while it imports Numba (a second): the run must not wait.
+            self.outbox.put((self.proc, i, {"id": i, "source": source, "meta": meta}))
         return fut
+
+    def _write(self, outbox):
+        while True:
+            proc, i, request = outbox.get()
+            if proc is None:
+                return
+            try:
+                proc.stdin.write(json.dumps(request) + "\n")
+                proc.stdin.flush()
+            except (OSError, ValueError) as e:
+                with self.lock:
+                    fut = self.pending.pop(i, None)
+                if fut is not None:
+                    fut.set_exception(CompileProcessDied(f"cannot reach the compile process: {e}"))
 
     def _start(self):
         env = dict(os.environ, JITGRAPH_COMPILE="sync")
@@ -66,6 +79,10 @@ class _Service:
             start_new_session=True)  # a Ctrl-C meant for the program does not kill it
         threading.Thread(target=self._read, args=(self.proc,), daemon=True,
                          name="jitgraph-compile-results").start()
+        if self.writer is None:
+            self.writer = threading.Thread(target=self._write, args=(self.outbox,), daemon=True,
+                                           name="jitgraph-compile-requests")
+            self.writer.start()
 
     def _read(self, proc):
         for line in proc.stdout:
