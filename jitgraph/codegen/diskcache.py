@@ -67,6 +67,7 @@ import warnings
 import weakref
 from dataclasses import dataclass, field
 
+from jitgraph import config
 from jitgraph.codegen import locking
 
 LAYOUT = 2  # bump when the on-disk layout changes: it is part of every key
@@ -171,7 +172,7 @@ _released = collections.deque()     # keys whose holder let go, for _drain_relea
 # ----------------------------------------------------------------------------- location
 
 def _env_off() -> bool:
-    return os.environ.get("JITGRAPH_CACHE", "1").strip().lower() in ("0", "false", "no", "off")
+    return not config.env_flag("JITGRAPH_CACHE", True)
 
 
 def default_dir() -> pathlib.Path:
