@@ -11,37 +11,19 @@ import warnings
 import numpy as np
 
 from jitgraph import config
+from jitgraph.config_proto import (ConfigProto, GPUOptions, RunMetadata,  # noqa: F401
+                                    RunOptions)
 from jitgraph.codegen.diskcache import release_plans
 from jitgraph.codegen.guards import StageGuard
 from jitgraph.codegen.plan import STORE_OPS, build_plan
 from jitgraph.codegen.signature import Signature
 from jitgraph.framework import errors, nest
 from jitgraph.framework.graph import (Operation, Tensor, _session_stack, get_default_graph)
-from jitgraph.runtime import interpreter
+from jitgraph.runtime import interpreter, threads
 from jitgraph.runtime.state import RunState, holding
 
 
 GROWING_GRAPH_WARN_AFTER = 8
-
-
-class ConfigProto:
-    """Accepted for compatibility (`tf.ConfigProto(...)`); jitgraph has no devices to set."""
-
-    def __init__(self, **kwargs):
-        self.__dict__.update(kwargs)
-
-
-class GPUOptions(ConfigProto):
-    pass
-
-
-class RunOptions(ConfigProto):
-    FULL_TRACE = 3
-    NO_TRACE = 0
-
-
-class RunMetadata(ConfigProto):
-    pass
 
 
 class _Runner:
@@ -280,6 +262,7 @@ class BaseSession:
         self._lock = threading.RLock()
         self._default_ctx = []
         self.jit = config.jit_enabled()
+        self._threads = threads.session_budget(config_)
 
     # -- properties ------------------------------------------------------------------
     @property
@@ -359,6 +342,7 @@ class BaseSession:
         runner = self._runners.get(key)
         if runner is None:
             runner = self._make_runner(key, fetches, elems, feed_dict, values)
+        threads.use(self._threads, runner.product_flops)
         results = runner.run(values)
         if not nested:
             return results[0]
@@ -469,6 +453,7 @@ class BaseSession:
                     pending = _start_compile(plan)
                     self._note_compile()
                 runner = _Runner(plan, self._state, jit, pending)
+                runner.product_flops = threads.plan_product_flops(plan, values)
                 self._runners[canon] = runner
             self._runners[key] = runner
             return runner

@@ -15,6 +15,7 @@ import time
 from jitgraph.bench import machine
 from jitgraph.bench.client import WorkerClient, WorkerDied, WorkerError
 from jitgraph.bench.engines import Engine, engine_env, missing_reason
+from jitgraph.bench.load import BackgroundLoad
 from jitgraph.bench.proc import ProcessFailed, time_process
 from jitgraph.bench.progress import Progress, SilentProgress
 
@@ -188,12 +189,22 @@ def _total_steps(workloads: list[Workload], n_engines: int, settings: Settings) 
 
 
 def run(workloads: list[Workload], engines: list[Engine], settings: Settings,
-        progress: Progress | None = None) -> BenchResult:
+        progress: Progress | None = None, background_load: int = 0) -> BenchResult:
     """Time every workload on every engine that is installed.
 
     An engine that is missing or does not start is skipped with a note; a
-    workload that raises on one engine fails that cell only.
+    workload that raises on one engine fails that cell only. With
+    ``background_load`` N, N CPU-bound processes run throughout (setup included),
+    as on a user's busy machine; the JSON's machine record says so.
     """
+    with BackgroundLoad(background_load) as load:
+        result = _run(workloads, engines, settings, progress)
+        result.machine["background_load"] = {"processes": background_load, "pids": load.pids}
+    return result
+
+
+def _run(workloads: list[Workload], engines: list[Engine], settings: Settings,
+         progress: Progress | None) -> BenchResult:
     progress = progress or SilentProgress()
     statuses = {e.name: EngineStatus(e.name, e.label) for e in engines}
     for engine in engines:

@@ -17,6 +17,7 @@ examples:
   jitgraph bench --quick                       all workloads, few samples
   jitgraph bench linreg_step --engines jit,tensorflow --repeat 11
   jitgraph bench --json out.json --plot out.png
+  jitgraph bench mlp_adam_step --background-load 1   with one core kept busy
 Times are per call of the workload's step; "vs jit" is the median divided by
 jitgraph's median measured in the same run.
 """
@@ -45,6 +46,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="longest any one setup, sample or process may take (default 600)")
     p.add_argument("--quick", action="store_true",
                    help="smaller problem sizes and fewer samples: a smoke test")
+    p.add_argument("--background-load", type=_non_negative_int, default=0, metavar="N",
+                   help="keep N cores busy with CPU-bound processes while measuring "
+                        "(a user's busy machine; default 0)")
     p.add_argument("--json", metavar="FILE", help="also write the results as JSON")
     p.add_argument("--plot", metavar="FILE.png", help="also draw a bar chart (needs matplotlib)")
     p.add_argument("--workloads-dir", type=Path, default=None, metavar="DIR",
@@ -110,7 +114,8 @@ def main(argv: list[str]) -> int:
                                 min_time=args.min_time, timeout=args.timeout)
     engines = [engines_mod.ENGINES[n] for n in dict.fromkeys(names)]
     try:
-        result = runner.run(chosen, engines, settings, make_progress(not args.no_progress))
+        result = runner.run(chosen, engines, settings, make_progress(not args.no_progress),
+                            background_load=args.background_load)
     except KeyboardInterrupt:
         print("jitgraph bench: interrupted", file=sys.stderr)
         return 130

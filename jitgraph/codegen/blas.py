@@ -1,4 +1,8 @@
-"""One BLAS product for every compiled kernel (matmul, convolution)."""
+"""One BLAS product for every compiled kernel (matmul, convolution).
+
+Its thread count is not chosen here: it is a library global that compiled code cannot
+set per call; jitgraph.runtime.threads sets it per run from the plan's largest product.
+"""
 from __future__ import annotations
 
 import numpy as np
