@@ -61,4 +61,5 @@ WORKLOADS = [
     "compile_scaling_t32",
     "compile_scaling_t128",
     "program_mlp",
+    "program_cnn",
 ]
