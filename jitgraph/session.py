@@ -5,6 +5,10 @@ later runs only convert feeds, call the compiled code and pack the results.
 """
 from __future__ import annotations
 
+import collections
+import functools
+import os
+import reprlib
 import threading
 import warnings
 
@@ -97,6 +101,7 @@ class _Runner:
         env["run_ops"], env["plan"], env["state"] = interpreter.run_ops, self.plan, self.state
         env["host_ops"] = [st.ops for st in self.plan.stages if st.kind == "host"]
         env["kernel_arg"] = _kernel_arg
+        env["stage_error"] = functools.partial(_fast_stage_error, self.plan, st, self.state)
         ns = {}
         exec(self._fast_src, env, ns)  # noqa: S102 - our own generated runner, see above
         self._fast = ns["fast_run"]
@@ -149,17 +154,40 @@ class _Runner:
                 args.append(self.plan.consts[c])
         if st.rng_ops:  # reserved before the kernel runs: concurrent runs draw apart
             args.append(state.rng_reserver(st.rng_ops)())
-        res = _call_compiled(st.compiled, args, self.plan)
+        res = _call_compiled(st.compiled, args, self.plan, st, state, env)
         for t, v in zip(st.outputs, res):
             env[t] = v if isinstance(v, np.ndarray) else np.asarray(v, t.dtype.as_numpy_dtype)
 
 
-def _call_compiled(fn, args, plan):
+# What compiled code raises when an op cannot compute on its values (a bad reshape, an
+# index out of range, an allocation too large): the failing op is found by _stage_error.
+_STAGE_ERRORS = (ValueError, ZeroDivisionError, IndexError, MemoryError)
+
+
+def _call_compiled(fn, args, plan, st, state, env):
     try:
         return fn(*args)
-    except (ValueError, ZeroDivisionError, IndexError) as e:
-        raise errors.InvalidArgumentError(
-            None, None, f"{e} (in a compiled stage of {plan.signature!r})") from e
+    except _STAGE_ERRORS as e:
+        raise _stage_error(e, plan, st, state, env) from e
+
+
+def _stage_error(e, plan, st, state, env):
+    """The error for compiled stage `st` failing with `e` on inputs `env`: the stage's ops
+    are re-run on the interpreter to find the op that fails, and its error is raised, so
+    both engines raise the same class naming the same op and the line that created it."""
+    found = interpreter.rerun_for_error(st.ops, env, plan, state, st.variables)
+    if found is not None:
+        return found
+    where = f"in a compiled stage of {plan.signature!r}"
+    if isinstance(e, MemoryError):
+        return errors.ResourceExhaustedError(None, None, f"OOM when allocating a tensor {where}")
+    return errors.InvalidArgumentError(None, None, f"{e} ({where})")
+
+
+def _fast_stage_error(plan, st, state, e, fv, host_env):
+    """_stage_error for the fast path, which keeps only the feeds (and host outputs)."""
+    env = host_env if host_env is not None else dict(zip(plan.feeds, fv))
+    return _stage_error(e, plan, st, state, env)
 
 
 def _kernel_arg(v):
@@ -173,8 +201,7 @@ def _kernel_arg(v):
 def _fast_runner_source(plan, st):
     """Source of `fast_run(fv)` for a plan of host stages then one kernel stage `st`;
     fv are converted feeds in plan order."""
-    env = {"InvalidArgumentError": errors.InvalidArgumentError, "sig": plan.signature,
-           "call_compiled": _call_compiled, "guard": StageGuard(plan, st)}
+    env = {"STAGE_ERRORS": _STAGE_ERRORS, "guard": StageGuard(plan, st)}
     feed_pos = {t: i for i, t in enumerate(plan.feeds)}
     hosts = [h for h in plan.stages if h.kind == "host"]
     args, n_feed_args = [], 0
@@ -228,22 +255,26 @@ def _fast_runner_source(plan, st):
     # A read-only or strided feed fails Numba's dispatch (TypeError, before any code runs):
     # only then are the feeds copied, so the common call pays nothing for the check.
     copied = [f"kernel_arg({a})" if a.startswith("fv[") else a for a in args]
-    retry = f"call_compiled(fn, [{', '.join(copied)}], plan)"
+    retry = f"fn({', '.join(copied)})"
     head = "def fast_run(fv):\n"
+    host_env = "None"
     if hosts:
         env["feeds"] = list(plan.feeds)
         head += "    env = dict(zip(feeds, fv))\n"
         head += "".join(f"    run_ops(host_ops[{i}], env, plan, state)\n"
                         for i in range(len(hosts)))
         head += "    guard.check_env(env)\n"
+        host_env = "env"
+    failed = ("    except STAGE_ERRORS as e:\n"
+              f"        raise stage_error(e, fv, {host_env}) from e\n")
     src = (
         head +
         "    try:\n"
         f"        r = {call}\n"
-        "    except (ValueError, ZeroDivisionError, IndexError) as e:\n"
-        "        raise InvalidArgumentError(None, None, f'{e} (in a compiled stage of {sig!r})')"
-        " from e\n"
-        + (f"    except TypeError:\n        r = {retry}\n" if n_feed_args else "") +
+        + failed +
+        (f"    except TypeError:\n        try:\n            r = {retry}\n"
+         + failed.replace("\n    ", "\n        ").replace("    except", "        except", 1)
+         if n_feed_args else "") +
         f"    return [{', '.join(outs)}]\n")
     return src, env
 
@@ -255,7 +286,11 @@ class BaseSession:
         self._graph = graph if graph is not None else get_default_graph()
         self._closed = False
         self._state = RunState(self._graph)
-        self._runners: dict = {}
+        self._runners: dict = {}      # run key (fast or canonical) -> _Runner
+        # Runners, least recently used first, each with every key that maps to it.
+        self._plans = collections.OrderedDict()
+        self._last_runner = None
+        self.max_plans = max_plans()
         self._feed_convs: dict = {}
         self._graph_version_at_compile = -1
         self._growing_compiles = 0
@@ -284,8 +319,10 @@ class BaseSession:
     def close(self):
         """Frees this session's state. Later `run` calls raise RuntimeError."""
         self._closed = True
-        release_plans(r.plan for r in self._runners.values())
+        release_plans(r.plan for r in self._plans)
         self._runners.clear()
+        self._plans.clear()
+        self._last_runner = None
         self._state = None
 
     def __del__(self):
@@ -342,6 +379,8 @@ class BaseSession:
         runner = self._runners.get(key)
         if runner is None:
             runner = self._make_runner(key, fetches, elems, feed_dict, values)
+        elif runner is not self._last_runner:
+            self._touch(runner)
         threads.use(self._threads, runner.product_flops)
         results = runner.run(values)
         if not nested:
@@ -455,8 +494,38 @@ class BaseSession:
                 runner = _Runner(plan, self._state, jit, pending)
                 runner.product_flops = threads.plan_product_flops(plan, values)
                 self._runners[canon] = runner
+                self._plans[runner] = [canon]
+                self._evict_over(self.max_plans)
             self._runners[key] = runner
+            self._plans[runner].append(key)
+            self._touch(runner)
             return runner
+
+    # -- the plan cache ------------------------------------------------------------------
+    def _touch(self, runner):
+        """Marks `runner` most recently used (the common run repeats the last runner and
+        skips this)."""
+        self._last_runner = runner
+        try:
+            self._plans.move_to_end(runner)
+        except KeyError:  # evicted by another thread meanwhile: it still runs this once
+            pass
+
+    def _evict_over(self, limit):
+        """Drops least recently used runners beyond `limit`, with every key that maps to
+        them, and releases their compiled modules (a later run of one builds it again)."""
+        with self._lock:
+            while len(self._plans) > max(limit, 1):
+                runner, keys = self._plans.popitem(last=False)
+                for k in keys:
+                    if self._runners.get(k) is runner:
+                        del self._runners[k]
+                if runner is self._last_runner:
+                    self._last_runner = None
+                release_plans([runner.plan])
+                if config.logging_compiles():
+                    config.log(f"[jitgraph] evicted {runner.plan.signature!r} from the plan "
+                               f"cache ({limit} plans kept; JITGRAPH_MAX_PLANS)")
 
     def _note_compile(self):
         """Warns once when the graph keeps growing between compiles (ops built in a loop)."""
@@ -477,6 +546,23 @@ class BaseSession:
         runner = self._runners.get(key) or self._make_runner(key, fetches, elems, feed_dict,
                                                               values)
         return runner.plan
+
+
+MAX_PLANS = 256  # plans a Session keeps unless JITGRAPH_MAX_PLANS or `max_plans` says
+
+
+def max_plans() -> int:
+    """The plan-cache size new Sessions get: JITGRAPH_MAX_PLANS, else MAX_PLANS."""
+    raw = os.environ.get("JITGRAPH_MAX_PLANS")
+    if raw is None or not raw.strip():
+        return MAX_PLANS
+    try:
+        n = int(raw)
+    except ValueError:
+        raise ValueError(f"JITGRAPH_MAX_PLANS={raw!r}: expected a positive integer") from None
+    if n < 1:
+        raise ValueError(f"JITGRAPH_MAX_PLANS={raw!r}: expected a positive integer")
+    return n
 
 
 def _start_compile(plan):
@@ -545,8 +631,9 @@ def _convert_feed(t: Tensor, v):
     try:
         arr = np.asarray(v, dtype=dt.as_numpy_dtype)
     except (TypeError, ValueError) as e:
-        raise TypeError(f"Cannot feed value {v!r} to Tensor {t.name!r} of dtype "
-                        f"{dt.name}: {e}") from None
+        # numpy's class, as TF's feed conversion raises it, and the tensor it was meant for
+        raise type(e)(f"Cannot feed value {reprlib.repr(v)} to Tensor {t.name!r} of dtype "
+                      f"{dt.name}: {e}") from None
     if arr.ndim == 0:
         return arr[()]
     return arr if arr.flags.c_contiguous else np.ascontiguousarray(arr)

@@ -56,14 +56,14 @@ class IteratorRuntime:
             if ch is None:
                 self._done = True
                 raise _end_of_sequence(op)
-        e = ch.element(self._pos)
+        # Past the element before computing it: a failing map function (a py_func that
+        # raises) fails this element only, and the next get_next goes on, as in TF.
         self._pos += 1
-        return e
+        return ch.element(self._pos - 1)
 
 
 def _end_of_sequence(op):
-    return errors.OutOfRangeError(None, op, f"End of sequence\n\t [[node {op.name} (defined at "
-                                            "<graph>) ]]")
+    return errors.OutOfRangeError(None, op, "End of sequence")
 
 
 def resource_key(name):

@@ -7,7 +7,8 @@ import numpy as np
 from jitgraph.data import structure
 from jitgraph.data.dataset import Dataset
 from jitgraph.data.params import run_int, static_int
-from jitgraph.data.sources import ArraySource, Chunk, ChunksSource, RangeSource, ZipSource
+from jitgraph.data.sources import (ArraySource, Chunk, ChunksSource, FailedSource, RangeSource,
+                                   ZipSource)
 from jitgraph.framework import dtypes, errors
 from jitgraph.framework.graph import Tensor
 
@@ -93,16 +94,29 @@ class GeneratorDataset(Dataset):
         args = [ctx.value(a) if isinstance(a, Tensor) else a for a in self._args]
         specs = self._flat_specs
         for value in self._gen(*args):
-            flat = _flatten_like(self._specs, value)
-            elem = []
-            for v, s in zip(flat, specs):
-                a = np.asarray(v, dtype=s.dtype.as_numpy_dtype)
-                if not s.shape.is_compatible_with(a.shape):
-                    raise errors.InvalidArgumentError(
-                        None, None, f"`generator` yielded an element of shape {a.shape} where "
-                                    f"an element of shape {s.shape} was expected.")
-                elem.append(a)
+            try:
+                elem = [_convert_component(v, s) for v, s in
+                        zip(_flatten_like(self._specs, value), specs)]
+            except errors.InvalidArgumentError as e:
+                yield Chunk(FailedSource(e), slice(0, 1))
+                continue
             yield Chunk.of_elements([elem], len(specs))
+
+
+def _convert_component(v, spec):
+    """One yielded component as an array of the spec's type, or TF's error naming both."""
+    try:
+        a = np.asarray(v, dtype=spec.dtype.as_numpy_dtype)
+    except (TypeError, ValueError) as e:
+        raise errors.InvalidArgumentError(
+            None, None, "TypeError: `generator` yielded an element that could not be converted "
+                        f"to the expected type. The expected type was {spec.dtype.name}, but "
+                        f"the yielded element was {v!r}. ({e})") from e
+    if not spec.shape.is_compatible_with(a.shape):
+        raise errors.InvalidArgumentError(
+            None, None, f"`generator` yielded an element of shape {a.shape} where "
+                        f"an element of shape {spec.shape} was expected.")
+    return a
 
 
 def _flatten_like(specs, value):

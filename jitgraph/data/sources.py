@@ -88,6 +88,23 @@ class ListSource:
         return self.elements[i]
 
 
+class FailedSource:
+    """One element that could not be made (a generator's value of the wrong type): it
+    raises when read, so the pipeline's generator survives and the next element follows,
+    as TF's from_generator does after such an error."""
+
+    __slots__ = ("error",)
+
+    def __init__(self, error):
+        self.error = error
+
+    def gather(self, idx):
+        raise self.error
+
+    def element(self, i):
+        raise self.error
+
+
 class RangeSource:
     """`Dataset.range`: rows computed from their index, nothing stored."""
 

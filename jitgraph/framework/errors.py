@@ -7,12 +7,39 @@ ABORTED, OUT_OF_RANGE, UNIMPLEMENTED, INTERNAL, UNAVAILABLE, DATA_LOSS = 10, 11,
 UNAUTHENTICATED = 16
 
 
+_UNKNOWN_SITE = "(defined at <graph>)"  # what messages said before ops knew their site
+
+
+def defined_at(op) -> str:
+    """`file:line` of the user's code that created `op` (TF's `defined at ...`)."""
+    site = getattr(op, "_site", None)
+    return f"{site[0]}:{site[1]}" if site else "<unknown>"
+
+
+def node_suffix(op) -> str:
+    return f"\n\t [[node {op.name} (defined at {defined_at(op)}) ]]"
+
+
+def _with_node(message, op):
+    """`message` naming `op` and its creation site once, as TF's run errors do."""
+    if op is None or not hasattr(op, "_site"):
+        return message
+    if _UNKNOWN_SITE in message:
+        return message.replace(_UNKNOWN_SITE, f"(defined at {defined_at(op)})")
+    if "[[node " in message:
+        return message
+    return message + node_suffix(op)
+
+
 class OpError(Exception):
-    """A failure while running an op; carries the op (if known), message and code."""
+    """A failure while running an op; carries the op (if known), message and code.
+
+    Given an op, the message ends naming it and the user's line that created it."""
 
     error_code = UNKNOWN
 
     def __init__(self, node_def, op, message, error_code=None, *args):
+        message = _with_node(message, op)
         super().__init__(message)
         self._node_def = node_def
         self._op = op
@@ -34,6 +61,33 @@ class OpError(Exception):
 
     def __str__(self):
         return self._message
+
+    def _attach(self, op):
+        """Names `op` in an error its kernel raised without one (a helper's error)."""
+        if self._op is None and op is not None:
+            self._op = op
+            self._message = _with_node(self._message, op)
+            self.args = (self._message,)
+        return self
+
+
+_TF_TYPE_NAMES = {"float32": "float", "float64": "double", "float16": "half", "bool": "bool"}
+
+
+def out_of_memory(op, exc: MemoryError) -> ResourceExhaustedError:
+    """TF's OOM error for `op`, with the shape and type numpy could not allocate (or, from
+    compiled code, which does not say, the op's first output's static shape and type)."""
+    shape, dtype = getattr(exc, "shape", None), getattr(exc, "dtype", None)
+    out = op.outputs[0] if op.outputs else None
+    if shape is None and out is not None and out.shape.ndims is not None:
+        shape = tuple("?" if d is None else d for d in out.shape.as_tuple())
+    if dtype is None and out is not None:
+        dtype = out.dtype.name
+    name = getattr(dtype, "name", str(dtype))
+    dims = "" if shape is None else ",".join(str(d) for d in shape)
+    return ResourceExhaustedError(
+        None, op, f"OOM when allocating tensor with shape[{dims}] and type "
+                  f"{_TF_TYPE_NAMES.get(name, name)} on CPU (host memory exhausted)")
 
 
 def _make(name, code):
@@ -60,3 +114,17 @@ InternalError = _make("InternalError", INTERNAL)
 UnavailableError = _make("UnavailableError", UNAVAILABLE)
 DataLossError = _make("DataLossError", DATA_LOSS)
 UnauthenticatedError = _make("UnauthenticatedError", UNAUTHENTICATED)
+
+
+def _py_error_class(exc):
+    """TF's mapping of a Python exception raised in a py_func to an OpError class."""
+    if isinstance(exc, (ValueError, TypeError)):
+        return InvalidArgumentError
+    if isinstance(exc, StopIteration):
+        return OutOfRangeError
+    return UnknownError
+
+
+def from_python(exc, op) -> OpError:
+    """The OpError TF raises for Python exception `exc` from `op`'s function (py_func)."""
+    return _py_error_class(exc)(None, op, f"{type(exc).__name__}: {exc}")

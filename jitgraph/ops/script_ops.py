@@ -14,7 +14,12 @@ from jitgraph.ops.registry import make_op, make_tensor, register
 
 
 def _py_func_np(k, *args):
-    out = k.attrs["func"](*args)
+    try:
+        out = k.attrs["func"](*args)
+    except errors.OpError:
+        raise  # e.g. a session.run inside the function: already TF's error
+    except Exception as e:  # noqa: BLE001 - TF maps every Python exception to an OpError
+        raise errors.from_python(e, k.op) from e
     touts = k.attrs["Tout"]
     if not k.attrs["multi"]:
         out = [out]

@@ -5,6 +5,8 @@ stages too); host stages always run here.
 """
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 
 from jitgraph.codegen.plan import STORE_OPS
@@ -12,20 +14,59 @@ from jitgraph.framework import errors
 from jitgraph.ops import registry
 
 
+# Kernel failures that mean "this op cannot compute on these values": TF's
+# InvalidArgumentError, as compiled stages raise for the same programs.
+_ARGUMENT_ERRORS = (ValueError, ZeroDivisionError, IndexError)
+
+
 def run_ops(ops, env: dict, plan, state):
+    """Runs `ops` in order; a failing op's error is an OpError naming it."""
     for op in ops:
-        d = registry.get(op.type)
-        args = [value_of(t, env, plan, state, op) for t in op.inputs]
-        k = registry.KernelCtx(op, state)
-        if op.type in STORE_OPS and op.inputs[0].op.type == "VariableV2":
-            out = _store(op, args, state)
-        else:
-            out = d.numpy(k, *args)
-        if len(op.outputs) == 1:
-            env[op.outputs[0]] = _as_out(out, op.outputs[0])
-        elif op.outputs:
-            for t, v in zip(op.outputs, out):
-                env[t] = _as_out(v, t)
+        try:
+            _run_op(op, env, plan, state)
+        except errors.OpError as e:
+            e._attach(op)
+            raise
+        except MemoryError as e:
+            raise errors.out_of_memory(op, e) from e
+        except _ARGUMENT_ERRORS as e:
+            raise errors.InvalidArgumentError(None, op, str(e)) from e
+
+
+def rerun_for_error(ops, env: dict, plan, state, variables):
+    """The error the interpreter raises for `ops` (a compiled stage that raised) on the
+    same inputs, naming the failing op; None when they all compute here.
+
+    Runs against copies of the variables the stage may write, so the diagnosis writes
+    nothing the user sees (a compiled stage checks its shapes before it writes, so
+    these still hold the values it started from), and on fresh random streams."""
+    shadow = copy.copy(state)
+    shadow.vars = dict(state.vars)
+    for v in variables:
+        if v in shadow.vars:
+            shadow.vars[v] = shadow.vars[v].copy()
+    shadow.initialized = set(state.initialized)
+    shadow.rng_streams = {}
+    try:
+        run_ops(ops, dict(env), plan, shadow)
+    except errors.OpError as e:
+        return e
+    return None
+
+
+def _run_op(op, env, plan, state):
+    d = registry.get(op.type)
+    args = [value_of(t, env, plan, state, op) for t in op.inputs]
+    k = registry.KernelCtx(op, state)
+    if op.type in STORE_OPS and op.inputs[0].op.type == "VariableV2":
+        out = _store(op, args, state)
+    else:
+        out = d.numpy(k, *args)
+    if len(op.outputs) == 1:
+        env[op.outputs[0]] = _as_out(out, op.outputs[0])
+    elif op.outputs:
+        for t, v in zip(op.outputs, out):
+            env[t] = _as_out(v, t)
 
 
 def value_of(t, env, plan, state, consumer=None):
