@@ -156,7 +156,8 @@ def _orthogonal_np(k, normal):
 
 
 register("OrthogonalFromNormal", shape=lambda s: [tuple(s.attrs["shape"])],
-         numpy=lambda k, x: _orthogonal_np(k, x).astype(k.op.outputs[0].dtype.as_numpy_dtype))
+         numpy=lambda k, x: _orthogonal_np(k, x).astype(k.op.outputs[0].dtype.as_numpy_dtype),
+         host="a QR decomposition (numpy.linalg); initializers run once")
 
 
 class Orthogonal(Initializer):

@@ -86,15 +86,16 @@ def _init_from_file_np(k, handle, filename):
     return _insert(k, _table_of(k), keys, values)
 
 
-register("HashTableV2", shape=lambda s: [()], host=True, stateful=True,
+_HOST = "lookup tables live in the Session (Python dicts)"  # why these ops have no compiled form
+register("HashTableV2", shape=lambda s: [()], host=_HOST, stateful=True,
          numpy=lambda k: np.array(k.op.name.encode(), dtype=object))
-register("InitializeTableV2", shape=lambda s: [], host=True, stateful=True,
+register("InitializeTableV2", shape=lambda s: [], host=_HOST, stateful=True,
          numpy=lambda k, h, keys, values: _insert(k, _table_of(k), keys, values))
-register("InitializeTableFromTextFileV2", shape=lambda s: [], host=True, stateful=True,
+register("InitializeTableFromTextFileV2", shape=lambda s: [], host=_HOST, stateful=True,
          numpy=_init_from_file_np)
-register("LookupTableFindV2", shape=lambda s: [s.shapes[1]], host=True, stateful=True,
+register("LookupTableFindV2", shape=lambda s: [s.shapes[1]], host=_HOST, stateful=True,
          numpy=_find_np)
-register("LookupTableSizeV2", shape=lambda s: [()], host=True, stateful=True,
+register("LookupTableSizeV2", shape=lambda s: [()], host=_HOST, stateful=True,
          numpy=lambda k, h: np.array(len(_state(k)), dtype=np.int64))
 
 

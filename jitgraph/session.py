@@ -19,10 +19,11 @@ from jitgraph.config_proto import (ConfigProto, GPUOptions, RunMetadata,  # noqa
                                     RunOptions)
 from jitgraph.codegen.diskcache import release_plans
 from jitgraph.codegen.guards import StageGuard
-from jitgraph.codegen.plan import STORE_OPS, build_plan
 from jitgraph.codegen.signature import Signature
 from jitgraph.framework import errors, nest
 from jitgraph.framework.graph import (Operation, Tensor, _session_stack, get_default_graph)
+from jitgraph.ops import registry
+from jitgraph.planning.plan import build_plan
 from jitgraph.runtime import interpreter, threads
 from jitgraph.runtime.state import RunState, holding
 
@@ -584,7 +585,7 @@ def _initializer_only(plan) -> bool:
     """
     if plan.feeds or plan.read_vars or not plan.written_vars:
         return False
-    return all(op.type == "Assign" for op in plan.ops if op.type in STORE_OPS)
+    return all(op.type == "Assign" for op in plan.ops if registry.get(op.type).store)
 
 
 def _make_feed_converter(t: Tensor):

@@ -192,10 +192,11 @@ def _value_or_init(k, init):
     return state.vars[var] if var in state.initialized else init
 
 
-register("VarValueOrInit", shape=lambda s: [s.shapes[0]], numpy=_value_or_init, host=True,
+_HOST = "reads the Session's record of initialized variables"  # why these ops have no compiled form
+register("VarValueOrInit", shape=lambda s: [s.shapes[0]], numpy=_value_or_init, host=_HOST,
          stateful=True)
 register("IsVariableInitialized", shape=lambda s: [()],
-         numpy=lambda k: np.bool_(k.attrs["var"] in k.state.initialized), host=True,
+         numpy=lambda k: np.bool_(k.attrs["var"] in k.state.initialized), host=_HOST,
          stateful=True)
 
 
@@ -205,7 +206,7 @@ def _uninitialized_names(k):
 
 
 register("ReportUninitializedVariables", shape=lambda s: [(None,)],
-         numpy=_uninitialized_names, host=True, stateful=True)
+         numpy=_uninitialized_names, host=_HOST, stateful=True)
 
 
 def is_variable_initialized(variable):

@@ -16,25 +16,15 @@ import hashlib
 
 import numpy as np
 
-from jitgraph.codegen.plan import STORE_OPS
 from jitgraph.framework import dtypes
 from jitgraph.ops import registry
-
-
-class NotCompilable(Exception):
-    """An emitter cannot express this op (e.g. a non-constant axis): run it as a host op."""
+from jitgraph.ops.registry import NotCompilable
 
 
 # A stage with at least this many loop nests is written as shared loop functions called
 # from a glue function; below it, as one function (measured: the MLP step's 19 loops
 # compile faster whole, an unrolled RNN's 100+ far faster as loops).
 LOOP_FUNCTIONS_FROM = 24
-
-
-def _refuse_op(op, reason):
-    e = NotCompilable(f"{op.type} '{op.name}': {reason}")
-    e.op = op
-    raise e
 
 
 FASTMATH = '{"reassoc", "contract", "arcp", "nsz", "afn"}'
@@ -275,33 +265,15 @@ class StageEmitter:
         return "\n".join(head + self.lines) + "\n"
 
     # -- single ops ----------------------------------------------------------------
-    def _refuse(self, op):
-        """Raises NotCompilable (the op runs on the host) for what compiled code cannot do
-        right."""
-        if any(t.dtype == dtypes.float16 for t in list(op.inputs) + list(op.outputs)):
-            # Numba has no float16 arithmetic on the CPU; the host computes it as the
-            # interpreter does, so both engines give the same float16 results.
-            _refuse_op(op, "float16 has no compiled arithmetic")
-        self._refuse_unsized_store(op)
-
-    def _refuse_unsized_store(self, op):
-        """An `Assign(validate_shape=False)` may give its variable a new shape: compiled code
-        writes the buffer it was built for, so only a value of that very shape compiles."""
-        if op.type != "Assign" or op.attrs.get("validate_shape", True):
-            return
-        var_shape, value_shape = self.shapes[op.inputs[0]], self.shapes[op.inputs[1]]
-        if value_shape != var_shape or any(d is None for d in value_shape):
-            _refuse_op(op, "Assign(validate_shape=False) of a value of another or unknown "
-                           "shape reallocates the variable")
-
+    # (The planner gives this emitter only ops it can write: `host_reason` in
+    # planning/plan.py decides from registry facts, never by trying to emit.)
     def _emit_op(self, op):
         d = registry.get(op.type)
         out = op.outputs[0] if op.outputs else None
-        self._refuse(op)
         if d.ew is not None:
             # A rank-0 elementwise op: one scalar statement.
             val = self._ew_expr(op, [self.scalar(t) for t in op.inputs])
-            if op.type in STORE_OPS:
+            if d.store:
                 var = op.inputs[0]
                 name = self.fresh()
                 self.line(f"{name} = {val}", op)
@@ -314,9 +286,8 @@ class StageEmitter:
         ctx = EmitCtx(self, op)
         try:
             d.emit(ctx)
-        except NotCompilable as e:
-            e.op = op
-            raise
+        except NotCompilable as e:  # a `host_if` that missed a case: a bug, name the op
+            raise NotCompilable(f"{op.type} '{op.name}': {e} (its host_if should say so)") from e
         for t in op.outputs:
             if t not in self.expr:
                 raise RuntimeError(f"emitter for {op.type} did not define output {t.name}")
@@ -332,8 +303,6 @@ class StageEmitter:
 
     # -- fused groups ----------------------------------------------------------------
     def _emit_group(self, members):
-        for m in members:
-            self._refuse(m)
         members_set = set(members)
         out0 = members[0].outputs[0]
         r = self.rank(out0)
@@ -416,12 +385,12 @@ class StageEmitter:
         materialize = []
         for m in members:
             t = m.outputs[0]
-            if m.type in STORE_OPS or self._needed_outside(t, members_set):
+            if registry.get(m.type).store or self._needed_outside(t, members_set):
                 materialize.append(m)
         out_names = {}
         for m in materialize:
             t = m.outputs[0]
-            if m.type in STORE_OPS:
+            if registry.get(m.type).store:
                 out_names[m] = self.expr[m.inputs[0]]
             else:
                 out_names[m] = self.fresh()
@@ -473,7 +442,8 @@ class StageEmitter:
     def _shape_only_use(self, op, t) -> bool:
         """`op` reads only `t`'s shape and is provably a no-op (e.g. a broadcast-gradient
         sum over equal shapes): `t` need not be stored for it."""
-        if op.type not in ("SumToShape", "BroadcastToLike") or op.inputs[0] is t:
+        k = registry.get(op.type).shape_only
+        if k is None or op.inputs[k] is not t or op.inputs[0] is t:
             return False
         sym = self.plan.sym
         return sym.get(op.inputs[0]) is not None and sym.get(op.inputs[0]) == sym.get(t)
@@ -482,8 +452,9 @@ class StageEmitter:
 class EmitCtx:
     """What an op's `emit` face sees: its inputs as source text, and a place to write lines.
 
-    Conventions: outputs of rank >= 1 are arrays, rank-0 outputs are scalars.
-    Raise `NotCompilable` to make the op a host op.
+    Conventions: outputs of rank >= 1 are arrays, rank-0 outputs are scalars. Cases an
+    emitter cannot write are declared in the op's `host_if`, which sees the same static
+    facts, so the planner makes them host ops before any code is written.
     """
 
     def __init__(self, em: StageEmitter, op):

@@ -14,8 +14,6 @@ from jitgraph.data import structure
 from jitgraph.framework.graph import Graph, Tensor, get_default_graph
 from jitgraph.ops import registry
 
-_PASS_THROUGH = frozenset({"Placeholder", "Const", "Identity", "StopGradient"})
-
 
 class FuncGraph(Graph):
     """The private graph of a traced function. A tensor of an enclosing graph used as an
@@ -219,7 +217,7 @@ def _is_elementwise(inputs, outputs) -> bool:
         if op.type in ("Placeholder", "Const"):
             continue  # an element input, or a captured tensor (unbatched, like a constant)
         d = registry.get(op.type)
-        if op.type not in _PASS_THROUGH and (d.ew is None or d.stateful or d.host):
+        if not d.passes_through and (d.ew is None or d.stateful or d.host):
             return False
         ranks = [batched[t] for t in op.inputs if t in batched]
         if not ranks:

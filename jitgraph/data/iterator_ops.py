@@ -78,7 +78,9 @@ def _make_iterator_np(k, *captured):
     return ()
 
 
-register("MakeIterator", shape=lambda s: [], numpy=_make_iterator_np, host=True, stateful=True)
+# Why these ops have no compiled form:
+_HOST = "iterators live in the Session and run Python pipelines"
+register("MakeIterator", shape=lambda s: [], numpy=_make_iterator_np, host=_HOST, stateful=True)
 
 
 def make_iterator_op(dataset, iterator_name, graph, name):
@@ -134,7 +136,7 @@ def _one_shot_context(dataset, graph):
 
 register("IteratorGetNext",
          shape=lambda s: [TensorShape(x).as_tuple() for x in s.attrs["output_shapes"]],
-         numpy=_get_next_np, host=True, stateful=True)
+         numpy=_get_next_np, host=_HOST, stateful=True)
 
 
 def get_next_op(iterator_name, flat_specs, graph, name, one_shot=None):

@@ -52,7 +52,8 @@ def _check_ids_np(k, ids):
     return ids
 
 
-register("FeatureColumnCheckIds", shape=same_shape, numpy=_check_ids_np, host=True)
+_HOST = "hashes strings"  # why these ops have no compiled form
+register("FeatureColumnCheckIds", shape=same_shape, numpy=_check_ids_np, host=_HOST)
 
 
 def identity_ids(x, num_buckets, default_value):
@@ -126,7 +127,7 @@ def _cross_shape(s):
     return [(batch, None)]
 
 
-register("FeatureColumnCrossHashed", shape=_cross_shape, numpy=_cross_np, host=True)
+register("FeatureColumnCrossHashed", shape=_cross_shape, numpy=_cross_np, host=_HOST)
 
 
 def cross_hashed(sparse, dense, num_buckets, hash_key):

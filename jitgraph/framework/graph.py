@@ -131,13 +131,9 @@ class Tensor:
             "instead of `if t:` to test if a tensor is defined, and use TensorFlow ops such as "
             "tf.cond to execute subgraphs conditioned on the value of a tensor.")
 
-    def __iter__(self):
-        shape = self._shape
-        if shape.ndims is None or shape.ndims == 0 or shape.as_tuple()[0] is None:
-            raise TypeError("Tensor objects are only iterable when eager execution is enabled. "
-                            "To iterate over this tensor use tf.map_fn.")
-        from jitgraph.ops import array_ops
-        return iter(array_ops.unstack(self, num=shape.as_tuple()[0]))
+    def __iter__(self):  # ops/overloads.py sets the real one: unstacking builds ops
+        raise TypeError("Tensor objects are only iterable when eager execution is enabled. "
+                        "To iterate over this tensor use tf.map_fn.")
 
     def __len__(self):
         raise TypeError(f"len is not well defined for symbolic Tensors. ({self.name}) Please "

@@ -10,11 +10,11 @@ from jitgraph.ops.constant import constant, constant_value, convert_n, convert_t
 from jitgraph.ops.registry import make_op, make_tensor, register, same_shape
 
 # -- identity ---------------------------------------------------------------------------
-register("Identity", shape=same_shape, numpy=lambda k, x: x,
+register("Identity", shape=same_shape, numpy=lambda k, x: x, aliases=True, passes_through=True,
          emit=lambda g: g.out(g.i(0)), grad=lambda op, dy: [dy])
-register("StopGradient", shape=same_shape, numpy=lambda k, x: x,
-         emit=lambda g: g.out(g.i(0)), grad=lambda op, dy: [None])
-register("NoOp", shape=lambda s: [], numpy=lambda k: ())
+register("StopGradient", shape=same_shape, numpy=lambda k, x: x, aliases=True,
+         passes_through=True, emit=lambda g: g.out(g.i(0)), grad=lambda op, dy: [None])
+register("NoOp", shape=lambda s: [], numpy=lambda k: (), role="noop")
 
 
 def identity(input, name=None):  # noqa: A002
@@ -175,7 +175,7 @@ def _reshape_grad(op, dy):
 
 
 register("Reshape", shape=_reshape_shape, numpy=_reshape_np, emit=_reshape_emit,
-         grad=_reshape_grad)
+         grad=_reshape_grad, aliases=True)
 
 
 def reshape(tensor, shape, name=None):  # noqa: A002
@@ -291,7 +291,8 @@ def _bcast_like_grad(op, dy):
 
 register("BroadcastToLike", shape=lambda s: [s.shapes[1]],
          numpy=lambda k, x, like: np.array(np.broadcast_to(x, np.shape(like))),
-         emit=_bcast_like_emit, grad=_bcast_like_grad)
+         emit=_bcast_like_emit, grad=_bcast_like_grad, shape_only=1,
+         sym=lambda op, ins: [ins[1]])
 
 
 def broadcast_to_like(x, like):
@@ -312,6 +313,12 @@ def where_axes_one(shape_tensor, axes):
 
 
 # -- expand_dims / squeeze ----------------------------------------------------------------
+def _expand_sym(op, ins):
+    axis, r = op.attrs["axis"], len(ins[0]) + 1
+    axis = axis + r if axis < 0 else axis
+    return [ins[0][:axis] + (1,) + ins[0][axis:]]
+
+
 def _expand_shape(s):
     x = s.shapes[0]
     if x is None:
@@ -333,7 +340,7 @@ def _expand_emit(g):
 
 register("ExpandDims", shape=_expand_shape,
          numpy=lambda k, x: np.expand_dims(x, k.attrs["axis"]), emit=_expand_emit,
-         grad=lambda op, dy: [_reshape_like(dy, op.inputs[0])])
+         grad=lambda op, dy: [_reshape_like(dy, op.inputs[0])], aliases=True, sym=_expand_sym)
 
 
 def _reshape_like(dy, x):
@@ -394,7 +401,7 @@ def _squeeze_emit(g):
 
 
 register("Squeeze", shape=_squeeze_shape, numpy=_squeeze_np, emit=_squeeze_emit,
-         grad=lambda op, dy: [_reshape_like(dy, op.inputs[0])])
+         grad=lambda op, dy: [_reshape_like(dy, op.inputs[0])], aliases=True)
 
 
 def squeeze(input, axis=None, name=None, squeeze_dims=None):  # noqa: A002

@@ -27,7 +27,8 @@ def _assert_np(k, cond, *data):
     return ()
 
 
-register("Assert", shape=lambda s: [], numpy=_assert_np, host=True, stateful=True)
+register("Assert", shape=lambda s: [], numpy=_assert_np,
+         host="formats its message from values in Python", stateful=True)
 
 
 def Assert(condition, data, summarize=None, name=None):  # noqa: N802 - TF's name

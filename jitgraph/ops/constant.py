@@ -112,7 +112,8 @@ def _const_np(k):
     return k.attrs["value"]
 
 
-register("Const", shape=lambda s: [s.attrs["value"].shape], numpy=_const_np, grad=None)
+register("Const", shape=lambda s: [s.attrs["value"].shape], numpy=_const_np, grad=None,
+         role="const", passes_through=True)
 
 
 def proto_dtype_name(dtype) -> str:
@@ -143,7 +144,7 @@ def _placeholder_np(k):
 
 
 register("Placeholder", shape=lambda s: [s.attrs["shape"].as_tuple()], numpy=_placeholder_np,
-         host=True)
+         host="a feed the Session supplies (running it unfed raises)", passes_through=True)
 
 
 def placeholder_with_default(input, shape, name=None):  # noqa: A002 - TF's argument name
@@ -156,7 +157,7 @@ def placeholder_with_default(input, shape, name=None):  # noqa: A002 - TF's argu
 register("PlaceholderWithDefault",
          shape=lambda s: [TensorShape(s.attrs["shape"]).merge_with(
              TensorShape(s.shapes[0])).as_tuple()],
-         numpy=lambda k, x: x, ew="{0}",
+         numpy=lambda k, x: x, ew="{0}", aliases=True,
          grad=lambda op, dy: [dy])
 
 

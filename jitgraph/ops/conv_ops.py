@@ -337,13 +337,16 @@ def _avg_pool_grad_np(k, sizes, dy):
 
 
 # -- emitters ---------------------------------------------------------------------------------
-def _compiled_float(g, *inputs):
-    from jitgraph.codegen.emit import NotCompilable  # lazy: ops/ sits below codegen/
-    for i in inputs:
-        if g.dtype(i).name not in ("float32", "float64"):
-            raise NotCompilable(f"{g.op.type} of {g.dtype(i).name}")
-        if g.rank(i) != 4:
-            raise NotCompilable(f"{g.op.type} of rank {g.rank(i)}")
+def _float4(*inputs):
+    """The compiled kernels take float32/float64 NHWC arrays at these inputs."""
+    def host_if(c):
+        for i in inputs:
+            if c.dtype(i).name not in ("float32", "float64"):
+                return f"{c.op.type} of {c.dtype(i).name} has no compiled kernel"
+            if c.rank(i) != 4:
+                return f"{c.op.type} of rank {c.rank(i)} has no compiled kernel"
+        return None
+    return host_if
 
 
 def _geom_args(g):
@@ -357,37 +360,30 @@ def _pool_args(g):
 
 
 def _conv_emit(g):
-    _compiled_float(g, 0, 1)
     g.out(f"K.conv2d_fwd({g.arr(0)}, {g.arr(1)}, {_geom_args(g)})")
 
 
 def _conv_bprop_input_emit(g):
-    _compiled_float(g, 1, 2)
     g.out(f"K.conv2d_bprop_input({g.arr(0)}, {g.arr(1)}, {g.arr(2)}, {_geom_args(g)})")
 
 
 def _conv_bprop_filter_emit(g):
-    _compiled_float(g, 0, 2)
     g.out(f"K.conv2d_bprop_filter({g.arr(0)}, {g.arr(1)}, {g.arr(2)}, {_geom_args(g)})")
 
 
 def _max_pool_emit(g):
-    _compiled_float(g, 0)
     g.out(f"K.pool_max({g.arr(0)}, {_pool_args(g)})")
 
 
 def _max_pool_grad_emit(g):
-    _compiled_float(g, 0, 2)
     g.out(f"K.pool_max_grad({g.arr(0)}, {g.arr(2)}, {_pool_args(g)})")
 
 
 def _avg_pool_emit(g):
-    _compiled_float(g, 0)
     g.out(f"K.pool_avg({g.arr(0)}, {_pool_args(g)})")
 
 
 def _avg_pool_grad_emit(g):
-    _compiled_float(g, 1)
     g.out(f"K.pool_avg_grad({g.arr(0)}, {g.arr(1)}, {_pool_args(g)})")
 
 
@@ -458,20 +454,22 @@ def _avg_pool_grad_grad(op, ddx):
 
 
 register("Conv2D", shape=_conv_shape, numpy=_conv_np, emit=_conv_emit, grad=_conv_grad,
-         sym=_conv_sym)
+         sym=_conv_sym, host_if=_float4(0, 1))
 register("Conv2DBackpropInput", shape=_conv_bprop_input_shape, numpy=_conv_bprop_input_np,
-         emit=_conv_bprop_input_emit, grad=_conv_bprop_input_grad)
+         emit=_conv_bprop_input_emit, grad=_conv_bprop_input_grad, host_if=_float4(1, 2))
 register("Conv2DBackpropFilter", shape=_conv_bprop_filter_shape, numpy=_conv_bprop_filter_np,
-         emit=_conv_bprop_filter_emit, grad=_conv_bprop_filter_grad)
+         emit=_conv_bprop_filter_emit, grad=_conv_bprop_filter_grad,
+         host_if=_float4(0, 2))
 register("MaxPool", shape=_pool_shape("MaxPool"), numpy=_max_pool_np, emit=_max_pool_emit,
-         grad=_max_pool_grad, sym=_pool_sym)
+         grad=_max_pool_grad, sym=_pool_sym, host_if=_float4(0))
 # (MaxPoolGrad has no gradient: TF's MaxPoolGradGrad is not implemented.)
 register("MaxPoolGrad", shape=lambda s: [s.shapes[0]], numpy=_max_pool_grad_np,
-         emit=_max_pool_grad_emit, sym=lambda op, ins: [ins[0]])
+         emit=_max_pool_grad_emit, sym=lambda op, ins: [ins[0]], host_if=_float4(0, 2))
 register("AvgPool", shape=_pool_shape("AvgPool"), numpy=_avg_pool_np, emit=_avg_pool_emit,
-         grad=_avg_pool_grad, sym=_pool_sym)
+         grad=_avg_pool_grad, sym=_pool_sym, host_if=_float4(0))
 register("AvgPoolGrad", shape=_avg_pool_grad_shape, numpy=_avg_pool_grad_np,
-         emit=_avg_pool_grad_emit, grad=_avg_pool_grad_grad)
+         emit=_avg_pool_grad_emit, grad=_avg_pool_grad_grad,
+         host_if=_float4(1))
 
 
 # -- public functions (tf.nn) -------------------------------------------------------------

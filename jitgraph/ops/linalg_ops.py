@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from jitgraph.ops.constant import convert_n
-from jitgraph.ops.registry import make_tensor, register
+from jitgraph.ops.registry import NotCompilable, broadcast_syms, make_tensor, register
 
 
 def _matmul_shape(s):
@@ -34,8 +34,14 @@ def _matmul_np(k, a, b):
     return np.asarray(np.matmul(a, b), dtype=k.op.outputs[0].dtype.as_numpy_dtype)
 
 
+def _matmul_host_if(c):
+    ra, rb = c.rank(0), c.rank(1)
+    if ra == rb == 2 or ra == rb == 3 and c.dtype(0).is_floating:
+        return None
+    return f"MatMul of ranks {ra} and {rb} has no compiled kernel"
+
+
 def _matmul_emit(g):
-    from jitgraph.codegen.emit import NotCompilable
     ra, rb = g.rank(0), g.rank(1)
     ta, tb = g.attrs["transpose_a"], g.attrs["transpose_b"]
     floating = g.dtype(0).is_floating and g.dtype(0).name != "float16"
@@ -45,7 +51,7 @@ def _matmul_emit(g):
     elif ra == rb == 3 and floating:
         g.out(f"K.matmul3d({g.arr(0)}, {g.arr(1)}, {ta}, {tb})")
     else:
-        raise NotCompilable(f"MatMul of ranks {ra} and {rb}")
+        raise NotCompilable(f"MatMul of ranks {ra} and {rb}")  # _matmul_host_if says so
 
 
 def _matmul_grad(op, dy):
@@ -66,7 +72,17 @@ def _matmul_grad(op, dy):
     return [ga, gb]
 
 
-register("MatMul", shape=_matmul_shape, numpy=_matmul_np, emit=_matmul_emit, grad=_matmul_grad)
+def _matmul_sym(op, ins):
+    a, b = ins
+    if len(a) < 2 or len(b) < 2:
+        return None
+    n = a[-1] if op.attrs["transpose_a"] else a[-2]
+    m = b[-2] if op.attrs["transpose_b"] else b[-1]
+    return [broadcast_syms(a[:-2], b[:-2]) + (n, m)]
+
+
+register("MatMul", shape=_matmul_shape, numpy=_matmul_np, emit=_matmul_emit, grad=_matmul_grad,
+         sym=_matmul_sym, host_if=_matmul_host_if)
 
 
 def matmul(a, b, transpose_a=False, transpose_b=False, adjoint_a=False, adjoint_b=False,

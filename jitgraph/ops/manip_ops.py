@@ -48,9 +48,6 @@ def _prod_text(parts):
     return " * ".join(parts) if parts else "1"
 
 
-def _not_compilable(msg):
-    from jitgraph.codegen.emit import NotCompilable
-    return NotCompilable(msg)
 
 
 # -- transpose ------------------------------------------------------------------------------
@@ -85,8 +82,6 @@ def _transpose_shape(s):
 
 def _transpose_emit(g):
     perm = g.const(1)
-    if perm is None:
-        raise _not_compilable("Transpose with a computed perm")
     r = g.rank(0)
     perm = [int(p) % r for p in np.asarray(perm).ravel()]
     if perm == list(range(r)):
@@ -105,7 +100,8 @@ def _transpose_grad(op, dy):
 
 register("Transpose", shape=_transpose_shape,
          numpy=lambda k, x, perm: np.array(np.transpose(x, np.asarray(perm))),
-         emit=_transpose_emit, grad=_transpose_grad)
+         emit=_transpose_emit, grad=_transpose_grad,
+         host_if=lambda c: "Transpose with a computed perm" if c.const(1) is None else None)
 
 
 def _invperm_np(k, p):
@@ -116,6 +112,7 @@ def _invperm_np(k, p):
 
 
 register("InvertPermutation", shape=same_shape, numpy=_invperm_np,
+         host="no emitter yet; it validates its permutation in Python",
          grad=lambda op, dy: [None])
 
 
@@ -568,8 +565,10 @@ def _mirror_grad_np(k, dy, p):
 
 
 register("PadV2", shape=_pad_shape, numpy=_pad_np, emit=_pad_emit, grad=_pad_grad)
-register("MirrorPad", shape=_pad_shape, numpy=_pad_np, grad=_pad_grad)
+register("MirrorPad", shape=_pad_shape, numpy=_pad_np, grad=_pad_grad,
+         host="no emitter yet (reflect/symmetric padding)")
 register("MirrorPadGrad", shape=_mirror_grad_shape, numpy=_mirror_grad_np,
+         host="no emitter yet (folds reflected borders back)",
          grad=lambda op, dy: [make_tensor("MirrorPad", [dy, op.inputs[1]], dy.dtype,
                                           {"mode": op.attrs["mode"]}), None])
 
@@ -977,8 +976,6 @@ def range_(start, limit=None, delta=1, dtype=None, name="range"):
 # -- where (indices of true elements) -----------------------------------------------------------
 def _where_emit(g):
     r = g.rank(0)
-    if r == 0:
-        raise _not_compilable("Where of a scalar")
     c, flat, out, n = g.tmp("c"), g.tmp("flat"), g.tmp("where"), g.tmp("n")
     g.line(f"{c} = np.ascontiguousarray({g.arr(0)})", tag=True)
     g.line(f"{flat} = {c}.ravel()")
@@ -1002,7 +999,8 @@ register("Where",
          shape=lambda s: [None if s.shapes[0] is None else (None, len(s.shapes[0]))],
          numpy=lambda k, c: np.argwhere(np.asarray(c)).astype(np.int64).reshape(
              -1, np.ndim(c)),
-         emit=_where_emit, grad=lambda op, dy: [None])
+         emit=_where_emit, grad=lambda op, dy: [None],
+         host_if=lambda c: "Where of a scalar has no compiled kernel" if c.rank(0) == 0 else None)
 
 
 def where_indices(condition, name=None):
@@ -1042,7 +1040,8 @@ def _bcast_to_grad(op, dy):
     return [sum_to_shape_of(dy, op.inputs[0]), None]
 
 
-register("BroadcastTo", shape=_bcast_to_shape, numpy=_bcast_to_np, grad=_bcast_to_grad)
+register("BroadcastTo", shape=_bcast_to_shape, numpy=_bcast_to_np, grad=_bcast_to_grad,
+         host="no emitter yet: its target shape is a run-time value")
 
 
 def broadcast_to(input, shape, name=None):  # noqa: A002
@@ -1177,7 +1176,8 @@ def _cumsum_grad(op, dy):
     return [make_tensor("Cumsum", [dy], dy.dtype, at, name="Cumsum")]
 
 
-register("Cumsum", shape=same_shape, numpy=_cumsum_np, grad=_cumsum_grad)
+register("Cumsum", shape=same_shape, numpy=_cumsum_np, grad=_cumsum_grad,
+         host="no emitter yet (exclusive/reverse scans along any axis)")
 
 
 def cumsum(x, axis=0, exclusive=False, reverse=False, name=None):

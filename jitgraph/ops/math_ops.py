@@ -10,8 +10,11 @@ import numpy as np
 
 from jitgraph.framework import dtypes, errors
 from jitgraph.framework.graph import get_default_graph
+from jitgraph.ops.array_ops import identity, ones_like, zeros_like
 from jitgraph.ops.constant import constant, convert_n, convert_to_tensor
-from jitgraph.ops.registry import broadcast_shape, make_tensor, register, same_shape
+from jitgraph.ops.reduction_ops import sum_to_shape_of
+from jitgraph.ops.registry import (broadcast_shape, broadcast_shapes, make_tensor, register,
+                                   same_shape)
 from jitgraph.ops.registry import np_out as _np_out
 
 
@@ -45,7 +48,7 @@ def _sigmoid_ew(dt):
 
 negative = _unary("Neg", np.negative, "-{0}", lambda op, dy: [-dy])
 abs = _unary("Abs", np.abs, "abs({0})", lambda op, dy: [dy * sign(op.inputs[0])])  # noqa: A001
-sign = _unary("Sign", np.sign, "np.sign({0})", lambda op, dy: [zeros_like_fn(op.inputs[0])])
+sign = _unary("Sign", np.sign, "np.sign({0})", lambda op, dy: [zeros_like(op.inputs[0])])
 exp = _unary("Exp", np.exp, "np.exp({0})", lambda op, dy: [dy * op.outputs[0]])
 expm1 = _unary("Expm1", np.expm1, "np.expm1({0})", lambda op, dy: [dy * (op.outputs[0] + 1)])
 log = _unary("Log", np.log, "np.log({0})", lambda op, dy: [dy * reciprocal(op.inputs[0])])
@@ -109,7 +112,6 @@ def _binary(op_type, fn, ew, grad=None, bool_out=False, int_check=None):
 
 def _bcast_grads(op, gx, gy):
     """Sums each gradient over the dims its input was broadcast along."""
-    from jitgraph.ops.reduction_ops import sum_to_shape_of
     x, y = op.inputs
     return [None if gx is None else sum_to_shape_of(gx, x),
             None if gy is None else sum_to_shape_of(gy, y)]
@@ -205,8 +207,8 @@ def _pow_grad(op, dy):
     x, y = op.inputs
     z = op.outputs[0]
     gx = dy * y * pow(x, y - constant(1, dtype=y.dtype))
-    safe_log = where(greater(x, zeros_like_fn(x)), log(where(greater(x, zeros_like_fn(x)), x,
-                                                             ones_like_fn(x))), zeros_like_fn(x))
+    safe_log = where(greater(x, zeros_like(x)), log(where(greater(x, zeros_like(x)), x,
+                                                             ones_like(x))), zeros_like(x))
     gy = dy * z * safe_log
     return _bcast_grads(op, gx, gy)
 
@@ -255,12 +257,10 @@ def div(x, y, name=None):
 
 # -- where / select ----------------------------------------------------------------
 def _select_shape(s):
-    from jitgraph.ops.registry import broadcast_shapes
     return [broadcast_shapes(*s.shapes)]
 
 
 def _select_grad(op, dy):
-    from jitgraph.ops.reduction_ops import sum_to_shape_of
     c, x, y = op.inputs
     zero = constant(0, dtype=dy.dtype)
     return [None, sum_to_shape_of(where(c, dy, zero), x),
@@ -330,16 +330,6 @@ def saturate_cast(value, dtype, name=None):
 
 
 # -- small composites ----------------------------------------------------------------
-def zeros_like_fn(x):
-    from jitgraph.ops.array_ops import zeros_like
-    return zeros_like(x)
-
-
-def ones_like_fn(x):
-    from jitgraph.ops.array_ops import ones_like
-    return ones_like(x)
-
-
 def add_n(inputs, name=None):
     """Sums a list of tensors of the same shape and dtype."""
     inputs = convert_n(list(inputs))
@@ -347,21 +337,12 @@ def add_n(inputs, name=None):
         raise ValueError("inputs must be a list of at least one Tensor with the same dtype "
                          "and shape")
     if len(inputs) == 1:
-        return inputs[0] if name is None else identity_fn(inputs[0], name)
+        return inputs[0] if name is None else identity(inputs[0], name)
     out = inputs[0]
     for t in inputs[1:]:
         out = add(out, t, name="AddN" if name is None else name)
     return out
 
 
-def identity_fn(x, name=None):
-    from jitgraph.ops.array_ops import identity
-    return identity(x, name=name)
-
-
 def scalar_mul(scalar, x, name=None):
     return multiply(scalar, x, name=name)
-
-
-def sigmoid_fn(x, name=None):
-    return sigmoid(x, name=name)

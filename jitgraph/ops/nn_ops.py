@@ -201,16 +201,18 @@ def _shape_text(x, r):
     return "(" + "".join(f"{x}.shape[{i}], " for i in range(r)) + ")"
 
 
-def _not_compilable(msg):
-    from jitgraph.codegen.emit import NotCompilable  # lazy: ops/ sits below codegen/
-    return NotCompilable(msg)
+def _last_axis_host_if(c):
+    """The row kernels reduce the last axis only."""
+    r = c.rank(0)
+    if r == 0 or c.attrs.get("axis", -1) % r != r - 1:
+        return f"{c.op.type} over a non-last axis has no compiled kernel"
+    return None
 
 
-def _last_axis(g, key="axis"):
-    r = g.rank(0)
-    if r == 0 or g.attrs.get(key, -1) % r != r - 1:
-        raise _not_compilable(f"{g.op.type} over a non-last axis")
-    return r
+def _dense_xent_host_if(c):
+    if c.rank(1) != c.rank(0):
+        return "labels broadcast against logits: no compiled kernel"
+    return _last_axis_host_if(c)
 
 
 def _softmax_np(log):
@@ -228,7 +230,7 @@ def _softmax_np(log):
 
 def _rows_emit(kernel, n_inputs):
     def emit(g):
-        r = _last_axis(g)
+        r = g.rank(0)
         x = g.arr(0)
         args = ", ".join(_rows_view(g, k) for k in range(n_inputs))
         res = f"K.{kernel}({args})"
@@ -259,13 +261,14 @@ def _log_softmax_grad_np(k, y, dy):
 
 
 register("Softmax", shape=same_shape, numpy=_softmax_np(False),
-         emit=_rows_emit("nn_softmax_rows", 1), grad=_softmax_grad)
+         emit=_rows_emit("nn_softmax_rows", 1), host_if=_last_axis_host_if, grad=_softmax_grad)
 register("LogSoftmax", shape=same_shape, numpy=_softmax_np(True),
-         emit=_rows_emit("nn_log_softmax_rows", 1), grad=_log_softmax_grad)
+         emit=_rows_emit("nn_log_softmax_rows", 1), host_if=_last_axis_host_if,
+         grad=_log_softmax_grad)
 register("SoftmaxGrad", shape=same_shape, numpy=_softmax_grad_np,
-         emit=_rows_emit("nn_softmax_grad_rows", 2))
+         emit=_rows_emit("nn_softmax_grad_rows", 2), host_if=_last_axis_host_if)
 register("LogSoftmaxGrad", shape=same_shape, numpy=_log_softmax_grad_np,
-         emit=_rows_emit("nn_log_softmax_grad_rows", 2))
+         emit=_rows_emit("nn_log_softmax_grad_rows", 2), host_if=_last_axis_host_if)
 
 
 def _check_axis(x, axis, what="logits"):
@@ -351,15 +354,13 @@ def _xent_np(k, logits, labels):
 
 def _xent_emit(kernel):
     def emit(g):
-        r = _last_axis(g)
+        r = g.rank(0)
         x = g.arr(0)
         if kernel == "nn_sparse_xent_rows":
             lab = g.i(1)
             labs = (f"np.ascontiguousarray({lab}).reshape(({lab}.size,))" if r > 1
                     else f"np.full(1, {lab})")
         else:
-            if g.rank(1) != r:
-                raise _not_compilable("labels broadcast against logits")
             labs = _rows_view(g, 1)
         pair = g.tmp("xent")
         g.line(f"{pair} = K.{kernel}({_rows_view(g, 0)}, {labs})", tag=True)
@@ -396,9 +397,11 @@ def _xent_sym(op, ins):
 
 
 register("SparseSoftmaxCrossEntropyWithLogits", shape=_xent_shapes, numpy=_sparse_xent_np,
-         emit=_xent_emit("nn_sparse_xent_rows"), grad=_xent_grad, sym=_xent_sym)
+         emit=_xent_emit("nn_sparse_xent_rows"), grad=_xent_grad, sym=_xent_sym,
+         host_if=_last_axis_host_if)
 register("SoftmaxCrossEntropyWithLogits", shape=_xent_shapes, numpy=_xent_np,
-         emit=_xent_emit("nn_softmax_xent_rows"), grad=_xent_grad, sym=_xent_sym)
+         emit=_xent_emit("nn_softmax_xent_rows"), grad=_xent_grad, sym=_xent_sym,
+         host_if=_dense_xent_host_if)
 
 
 def _xent_ax_shapes(s):
@@ -411,7 +414,7 @@ def _xent_ax_shapes(s):
 
 # The dense op takes an `axis` attr (numpy runs any axis; the kernel only the last one).
 register("SoftmaxCrossEntropyWithLogitsAxis", shape=_xent_ax_shapes, numpy=_xent_np,
-         grad=_xent_grad)
+         grad=_xent_grad, host="the row kernels reduce the last axis only")
 
 
 def sparse_softmax_cross_entropy_with_logits(_sentinel=None, labels=None, logits=None,

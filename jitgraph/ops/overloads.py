@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 from jitgraph.framework.graph import Tensor
-from jitgraph.ops import math_ops
+from jitgraph.ops import array_ops, math_ops
+from jitgraph.ops.linalg_ops import matmul
+from jitgraph.ops.slicing import getitem
 
 
 def _binary(fn, name, reflected=False):
@@ -16,13 +18,19 @@ def _binary(fn, name, reflected=False):
 
 
 def _matmul(a, b, name=None):
-    from jitgraph.ops.linalg_ops import matmul
     return matmul(a, b, name=name)
 
 
 def _getitem(self, key):
-    from jitgraph.ops.slicing import getitem
     return getitem(self, key)
+
+
+def _iter(self):
+    shape = self.shape
+    if shape.ndims is None or shape.ndims == 0 or shape.as_tuple()[0] is None:
+        raise TypeError("Tensor objects are only iterable when eager execution is enabled. "
+                        "To iterate over this tensor use tf.map_fn.")
+    return iter(array_ops.unstack(self, num=shape.as_tuple()[0]))
 
 
 def _mod(x, y, name=None):
@@ -62,3 +70,4 @@ def install():
     Tensor.__invert__ = lambda self: math_ops.logical_not(self, name="LogicalNot")
     Tensor.__pos__ = lambda self: self
     Tensor.__getitem__ = _getitem
+    Tensor.__iter__ = _iter

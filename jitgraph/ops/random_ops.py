@@ -103,7 +103,7 @@ def _shuffle_np(k, x):
 
 
 register("RandomShuffle", shape=lambda s: [s.shapes[0]], numpy=_shuffle_np, stateful=True,
-         rng=True)
+         rng=True, host="no emitter yet (a permutation drawn from the stream)")
 
 
 def _random_op(op_type, shape, dtype, seed, inputs=(), name=None):

@@ -329,13 +329,22 @@ def _prod_others_np(k, x):
     return np.moveaxis(out, list(range(x.ndim - len(axes), x.ndim)), axes)
 
 
-register("ProdOthers", shape=lambda s: [s.shapes[0]], numpy=_prod_others_np)
+register("ProdOthers", shape=lambda s: [s.shapes[0]], numpy=_prod_others_np,
+         host="no emitter yet (exclusive products along an axis, for Prod's gradient)")
 
 _GRADS = {"Sum": _sum_grad, "Mean": _mean_grad, "Max": _minmax_grad, "Min": _minmax_grad,
           "Prod": _prod_grad}
+
+
+def _reduce_sym(op, ins):
+    axes = _norm_axes(op.attrs["axis"], len(ins[0]))
+    keep = op.attrs["keepdims"]
+    return [tuple(1 if i in axes else x for i, x in enumerate(ins[0]) if keep or i not in axes)]
+
+
 for _t in _REDUCERS:
     register(_t, shape=_reduce_shape, numpy=_reduce_np(_t), emit=_reduce_emit(_t),
-             grad=_GRADS.get(_t), reduces=True)
+             grad=_GRADS.get(_t), sym=_reduce_sym)
 
 
 def _resolve_axis(axis, reduction_indices, name_for_error="axis"):
@@ -494,4 +503,4 @@ def _sum_to_loop(g, src, like, out, gr, xr, adt):
 
 
 register("SumToShape", shape=lambda s: [s.shapes[1]], numpy=_sum_to_np, emit=_sum_to_emit,
-         grad=lambda op, dy: [None, None])
+         grad=lambda op, dy: [None, None], shape_only=1, sym=lambda op, ins: [ins[1]])

@@ -5,8 +5,23 @@
 - ``numpy(k, *inputs)``: the reference kernel (interpreter, host stages, tests);
 - ``ew`` or ``emit``: how codegen writes it. ``ew`` is a scalar expression
   template (``"{0} + {1}"``) that fusion inlines into one loop; ``emit(g, op)``
-  writes a call into ``codegen/kernels.py``. An op with neither runs as a host op;
+  writes a call into ``codegen/kernels.py``;
 - ``grad(op, *dys)``: its gradient built from more graph ops (TF's RegisterGradient).
+
+and the facts the planner needs, so that no engine keys on op-type strings:
+
+- ``host``: why the op has no compiled form (a sentence); it runs in Python between
+  kernel stages, on either engine. Every op has an ``ew``/``emit`` face or a reason;
+- ``host_if(ctx)``: for ops compiled only in some cases, the reason this instance is
+  not (a `StaticCtx`: static shapes, dtypes, attrs, constants), or None;
+- ``store``: writes input 0's variable buffer in place (Assign and family);
+- ``aliases``: output 0 may be the memory of input 0 (a fetch of it is copied);
+- ``role``: "const" / "var" / "noop" for ops that are values or order, not work;
+- ``shape_only``: an input read only for its shape; the op is the identity of
+  input 0 when the two shapes match (a broadcast-gradient sum over equal shapes);
+- ``sym(op, in_syms)``: which output dims equal which input dims (symbolic shapes);
+- ``passes_through``: a value or its input unchanged, so a function traced with a
+  leading batch dimension (Dataset.map) may hold it whatever else it is.
 """
 from __future__ import annotations
 
@@ -20,6 +35,10 @@ from jitgraph.framework.graph import Tensor, get_default_graph
 from jitgraph.framework.tensor_shape import TensorShape
 
 
+class NotCompilable(Exception):
+    """An emit face cannot express this op instance; its `host_if` should have said so."""
+
+
 @dataclass
 class OpDef:
     type: str
@@ -28,20 +47,29 @@ class OpDef:
     ew: str | Callable | None = None
     emit: Callable | None = None
     grad: Callable | None = None
-    host: bool = False          # must run in Python (strings, iterators, summaries)
+    host: str = ""              # why it must run in Python ("" if it has a compiled form)
     stateful: bool = False      # never const-folded or deduplicated (random, assign)
     doc: str = ""
     extra: dict = field(default_factory=dict)
+    host_if: Callable | None = None  # StaticCtx -> reason this instance is not compiled
+    store: bool = False         # writes input 0's variable in place
+    aliases: bool = False       # output 0 may share memory with input 0
+    role: str = ""              # "const", "var" or "noop": not work for a stage
+    shape_only: int | None = None  # input read only for its shape (identity when equal)
+    passes_through: bool = False   # a value or its input unchanged (batched map traces)
 
 
 _REGISTRY: dict[str, OpDef] = {}
 
 
-def register(op_type: str, *, shape, numpy, ew=None, emit=None, grad=None, host=False,
-             stateful=False, **extra) -> OpDef:
+def register(op_type: str, *, shape, numpy, ew=None, emit=None, grad=None, host="",
+             stateful=False, host_if=None, store=False, aliases=False, role="",
+             shape_only=None, passes_through=False, **extra) -> OpDef:
     if op_type in _REGISTRY:
         raise KeyError(f"op type {op_type!r} registered twice")
-    d = OpDef(op_type, shape, numpy, ew, emit, grad, host, stateful, extra=extra)
+    d = OpDef(op_type, shape, numpy, ew, emit, grad, host, stateful, extra=extra,
+              host_if=host_if, store=store, aliases=aliases, role=role,
+              shape_only=shape_only, passes_through=passes_through)
     _REGISTRY[op_type] = d
     return d
 
@@ -96,6 +124,40 @@ class ShapeCtx:
         return self._consts[i]
 
 
+class StaticCtx:
+    """What a `host_if` rule sees at plan time: the op and static facts only (refined
+    shapes, symbolic shapes, dtypes, attrs, constants), never generated code."""
+
+    __slots__ = ("op", "attrs", "shapes", "sym")
+
+    def __init__(self, op, shapes, sym=None):
+        self.op, self.attrs, self.shapes, self.sym = op, op.attrs, shapes, sym or {}
+
+    def _shape_of(self, t):
+        return self.shapes.get(t, t.shape.as_tuple())
+
+    def shape(self, k):
+        return self._shape_of(self.op.inputs[k])
+
+    def oshape(self, k=0):
+        return self._shape_of(self.op.outputs[k])
+
+    def rank(self, k):
+        s = self.shape(k)
+        return None if s is None else len(s)
+
+    def orank(self, k=0):
+        s = self.oshape(k)
+        return None if s is None else len(s)
+
+    def dtype(self, k):
+        return self.op.inputs[k].dtype
+
+    def const(self, k):
+        from jitgraph.ops.constant import constant_value  # cycle: constant builds ops
+        return constant_value(self.op.inputs[k])
+
+
 # -- building ops ---------------------------------------------------------------
 def make_op(op_type, inputs, out_dtypes, attrs=None, name=None, graph=None):
     """Creates an op of a registered type: infers its shapes and adds it to the graph."""
@@ -138,6 +200,26 @@ def broadcast_shapes(*shapes, names=None):
             out.append(None)
         else:
             out.append(1)
+    return tuple(out)
+
+
+def broadcast_syms(*syms):
+    """Broadcasting over symbolic shapes (ints and symbol names): None for a dim whose
+    size no single input decides (the planner names it afresh)."""
+    r = max((len(x) for x in syms), default=0)
+    out = []
+    for k in range(r):
+        cands = {x[len(x) - r + k] for x in syms if len(x) - r + k >= 0}
+        cands.discard(1)
+        ints = {c for c in cands if isinstance(c, int)}
+        if ints:
+            out.append(ints.pop())
+        elif len(cands) == 1:
+            out.append(cands.pop())
+        elif not cands:
+            out.append(1)
+        else:
+            out.append(None)
     return tuple(out)
 
 

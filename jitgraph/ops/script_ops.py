@@ -46,8 +46,9 @@ def _check_result_shape(op, i, value):
                   f"but '{op.outputs[i].name}' has static shape [{dims}]")
 
 
+_HOST = "calls Python"  # why these ops have no compiled form
 register("PyFunc", shape=lambda s: [None] * len(s.attrs["Tout"]), numpy=_py_func_np,
-         host=True, stateful=True)
+         host=_HOST, stateful=True)
 
 
 def py_func(func, inp, Tout, stateful=True, name=None):  # noqa: N803 - TF's argument name
@@ -66,7 +67,7 @@ def _print_np(k, x, *data):
     return x
 
 
-register("Print", shape=lambda s: [s.shapes[0]], numpy=_print_np, host=True, stateful=True,
+register("Print", shape=lambda s: [s.shapes[0]], numpy=_print_np, host=_HOST, stateful=True,
          grad=lambda op, dy: [dy] + [None] * (len(op.inputs) - 1))
 
 
@@ -88,7 +89,7 @@ def _check_numerics_np(k, x):
 
 
 register("CheckNumerics", shape=lambda s: [s.shapes[0]], numpy=_check_numerics_np,
-         host=True, grad=lambda op, dy: [dy])
+         host=_HOST, grad=lambda op, dy: [dy])
 
 
 def check_numerics(tensor, message, name=None):

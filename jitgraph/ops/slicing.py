@@ -169,9 +169,6 @@ def _index_texts(g, entries, attrs, shape_of, check_arr=None):
                 b = bi
             parts.append(b)
         else:
-            if strides[i] is None:
-                from jitgraph.codegen.emit import NotCompilable
-                raise NotCompilable("StridedSlice with computed strides")
             b = "" if _bit(attrs["begin_mask"], i) else (
                 str(begin[i]) if begin[i] is not None else f"{g.arr(1)}[{i}]")
             e = "" if _bit(attrs["end_mask"], i) else (
@@ -225,7 +222,19 @@ def _ss_grad(op, dy):
     return [gx, None, None, None]
 
 
-register("StridedSlice", shape=_ss_shape, numpy=_ss_np, emit=_ss_emit, grad=_ss_grad)
+def _computed_strides(rank_of):
+    """The compiled index takes constant strides only."""
+    def host_if(c):
+        strides = c.attrs["_strides_c"]
+        for kind, i, _ in _dense(c.attrs["_n"], c.attrs, rank_of(c)):
+            if kind == "slice" and strides[i] is None:
+                return f"{c.op.type} with computed strides"
+        return None
+    return host_if
+
+
+register("StridedSlice", shape=_ss_shape, numpy=_ss_np, emit=_ss_emit, grad=_ss_grad,
+         host_if=_computed_strides(lambda c: c.rank(0)))
 
 
 # -- StridedSliceGrad: the gradient scattered into zeros of the input's shape ------------------
@@ -279,7 +288,8 @@ def _ssg_grad(op, ddy):
                         name="StridedSlice")]
 
 
-register("StridedSliceGrad", shape=_ssg_shape, numpy=_ssg_np, emit=_ssg_emit, grad=_ssg_grad)
+register("StridedSliceGrad", shape=_ssg_shape, numpy=_ssg_np, emit=_ssg_emit, grad=_ssg_grad,
+         host_if=_computed_strides(lambda c: c.orank()))
 
 
 def _pack_ints(values, name):
@@ -434,9 +444,6 @@ def _slice_np(k, x, begin, size):
 
 
 def _slice_emit(g):
-    if "_begin_c" not in g.attrs:
-        from jitgraph.codegen.emit import NotCompilable
-        raise NotCompilable("Slice of an input of unknown rank")
     x = g.arr(0)
     begin, size = g.attrs["_begin_c"], g.attrs["_size_c"]
     static = g.shape(0)
@@ -478,7 +485,8 @@ def _slice_grad(op, dy):
     return [pad(dy, stack([begin, after], axis=1)), None, None]
 
 
-register("Slice", shape=_slice_shape, numpy=_slice_np, emit=_slice_emit, grad=_slice_grad)
+register("Slice", shape=_slice_shape, numpy=_slice_np, emit=_slice_emit, grad=_slice_grad,
+         host_if=lambda c: None if "_begin_c" in c.attrs else "Slice of an input of unknown rank")
 
 
 def slice_(input_, begin, size, name=None):

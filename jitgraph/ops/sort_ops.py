@@ -42,7 +42,8 @@ def _top_k_grad(op, dv, di):
     return [reduce_sum(expand_dims(dv, -1) * hot, axis=-2), None]
 
 
-register("TopKV2", shape=_top_k_shape, numpy=_top_k_np, grad=_top_k_grad)
+register("TopKV2", shape=_top_k_shape, numpy=_top_k_np, grad=_top_k_grad,
+         host="sorting runs in numpy (stable order, ties as TF breaks them)")
 
 
 def top_k(input, k=1, sorted=True, name=None):  # noqa: A002
@@ -64,7 +65,7 @@ def _in_top_k_np(k, predictions, targets):
 
 
 register("InTopKV2", shape=lambda s: [None if s.shapes[1] is None else s.shapes[1]],
-         numpy=_in_top_k_np)
+         numpy=_in_top_k_np, host="sorting runs in numpy (ties as TF counts them)")
 
 
 def in_top_k(predictions, targets, k, name=None):
@@ -91,7 +92,8 @@ def _sorted_idx(x, attrs):
     return np.argsort(key, axis=attrs["axis"], kind="stable")
 
 
-register("Sort", shape=lambda s: [s.shapes[0]],
+_SORT_HOST = "sorting runs in numpy (stable order, NaNs placed as TF places them)"
+register("Sort", shape=lambda s: [s.shapes[0]], host=_SORT_HOST,
          numpy=lambda k, x: np.take_along_axis(x, _sorted_idx(x, k.attrs), k.attrs["axis"]))
-register("ArgSort", shape=lambda s: [s.shapes[0]],
+register("ArgSort", shape=lambda s: [s.shapes[0]], host=_SORT_HOST,
          numpy=lambda k, x: _sorted_idx(x, k.attrs).astype(np.int32))

@@ -15,7 +15,7 @@ def _var_np(k):
 
 
 register("VariableV2", shape=lambda s: [TensorShape(s.attrs["shape"]).as_tuple()],
-         numpy=_var_np, stateful=True)
+         numpy=_var_np, stateful=True, role="var", aliases=True)
 
 
 def _assign_shape(s):
@@ -28,9 +28,22 @@ def _no_kernel(k, *args):  # the interpreter stores through RunState (see interp
     raise AssertionError("store ops are executed by the interpreter's _store")
 
 
-register("Assign", shape=_assign_shape, numpy=_no_kernel, ew="{1}", stateful=True)
-register("AssignAdd", shape=_assign_shape, numpy=_no_kernel, ew="({0} + {1})", stateful=True)
-register("AssignSub", shape=_assign_shape, numpy=_no_kernel, ew="({0} - {1})", stateful=True)
+def _assign_host_if(c):
+    """Compiled code writes the buffer it was built for: an `Assign(validate_shape=False)`
+    that may give its variable a new shape runs on the host."""
+    if c.attrs.get("validate_shape", True):
+        return None
+    var_shape, value_shape = c.shape(0), c.shape(1)
+    if value_shape != var_shape or value_shape is None or any(d is None for d in value_shape):
+        return ("Assign(validate_shape=False) of a value of another or unknown shape "
+                "reallocates the variable")
+    return None
+
+
+_STORE = dict(numpy=_no_kernel, stateful=True, store=True, aliases=True)
+register("Assign", shape=_assign_shape, ew="{1}", host_if=_assign_host_if, **_STORE)
+register("AssignAdd", shape=_assign_shape, ew="({0} + {1})", **_STORE)
+register("AssignSub", shape=_assign_shape, ew="({0} - {1})", **_STORE)
 
 
 def variable_op(shape, dtype, name="Variable", container="", shared_name=""):

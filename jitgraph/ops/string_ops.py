@@ -181,7 +181,8 @@ def _hash_bucket_np(k, x):
     return out.reshape(np.shape(x))
 
 
-register("StringToHashBucketFast", shape=same_shape, numpy=_hash_bucket_np, host=True)
+register("StringToHashBucketFast", shape=same_shape, numpy=_hash_bucket_np,
+         host="strings have no compiled form")
 
 
 def string_to_hash_bucket_fast(input, num_buckets, name=None):  # noqa: A002 - TF's name
@@ -208,7 +209,8 @@ def _as_string_np(k, x):
     return out
 
 
-register("AsString", shape=same_shape, numpy=_as_string_np, host=True)
+register("AsString", shape=same_shape, numpy=_as_string_np,
+         host="strings have no compiled form")
 
 
 def as_string(input, precision=-1, scientific=False, shortest=False, width=-1,  # noqa: A002

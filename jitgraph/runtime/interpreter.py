@@ -9,7 +9,6 @@ import copy
 
 import numpy as np
 
-from jitgraph.codegen.plan import STORE_OPS
 from jitgraph.framework import errors
 from jitgraph.ops import registry
 
@@ -58,7 +57,7 @@ def _run_op(op, env, plan, state):
     d = registry.get(op.type)
     args = [value_of(t, env, plan, state, op) for t in op.inputs]
     k = registry.KernelCtx(op, state)
-    if op.type in STORE_OPS and op.inputs[0].op.type == "VariableV2":
+    if registry.get(op.type).store and op.inputs[0].op.type == "VariableV2":
         out = _store(op, args, state)
     else:
         out = d.numpy(k, *args)

@@ -7,8 +7,8 @@ import threading
 
 import numpy as np
 
-from jitgraph.codegen.plan import STORE_OPS
 from jitgraph.framework import errors
+from jitgraph.ops import registry
 
 
 class RunState:
@@ -111,7 +111,7 @@ class RunState:
         """The locks of the variables that `use_locking=True` stores among `ops` write,
         in one global order (by op id) so that runs taking several never deadlock."""
         var_ops = {op.inputs[0].op for op in ops
-                   if op.type in STORE_OPS and op.attrs.get("use_locking")
+                   if registry.get(op.type).store and op.attrs.get("use_locking")
                    and op.inputs[0].op.type == "VariableV2"}
         return [self._var_lock(v) for v in sorted(var_ops, key=lambda v: v._id)]
 

@@ -140,12 +140,13 @@ def _scalar_out(s):
     return [()]
 
 
-register("ScalarSummary", shape=_scalar_out, numpy=_scalar_np, host=True, stateful=True)
-register("HistogramSummary", shape=_scalar_out, numpy=_histogram_np, host=True,
+_HOST = "writes a Summary protocol buffer"  # why these ops have no compiled form
+register("ScalarSummary", shape=_scalar_out, numpy=_scalar_np, host=_HOST, stateful=True)
+register("HistogramSummary", shape=_scalar_out, numpy=_histogram_np, host=_HOST,
          stateful=True)
-register("TensorSummaryV2", shape=_scalar_out, numpy=_tensor_summary_np, host=True,
+register("TensorSummaryV2", shape=_scalar_out, numpy=_tensor_summary_np, host=_HOST,
          stateful=True)
-register("MergeSummary", shape=_scalar_out, numpy=_merge_np, host=True, stateful=True)
+register("MergeSummary", shape=_scalar_out, numpy=_merge_np, host=_HOST, stateful=True)
 
 
 # -- the tf.summary API ---------------------------------------------------------------

@@ -3,6 +3,8 @@
 A Plan is engine-neutral: the JIT compiles its kernel stages, the numpy
 interpreter runs the same stages op by op. Host ops (strings, iterators,
 summaries, anything without a compiled form) run in Python between kernel stages.
+Which ops those are is decided from registry facts (`host`, `host_if`) and static
+shapes/dtypes alone: no engine generates code to find out what the other runs.
 """
 from __future__ import annotations
 
@@ -18,12 +20,6 @@ from jitgraph.framework.tensor_shape import TensorShape
 from jitgraph.ops import registry
 from jitgraph.ops.constant import constant_value
 from jitgraph.ops.registry import same_shape
-
-# Ops that write a variable's buffer in place: (input 0 is the variable).
-STORE_OPS = frozenset({"Assign", "AssignAdd", "AssignSub"})
-# Ops whose output may be the same memory as their first input.
-ALIASING_OPS = frozenset({"VariableV2", "Identity", "Reshape", "ExpandDims", "Squeeze",
-                          "StopGradient", "PlaceholderWithDefault", "Snapshot"}) | STORE_OPS
 
 
 @dataclass
@@ -55,6 +51,7 @@ class Plan:
     alias_fetches: list                # indices of fetches that may share a buffer
     consts: dict                       # Tensor -> np.ndarray for every Const in the plan
     sym: dict = field(default_factory=dict)  # Tensor -> symbolic shape (see symbolic_shapes)
+    host_reasons: dict = field(default_factory=dict)  # host Operation -> why it is not compiled
 
     @property
     def kernel_stages(self):
@@ -188,32 +185,17 @@ def symbolic_shapes(ops, shapes: dict, feeds) -> dict:
             outs = d.extra["sym"](op, ins)  # the op's own rule, one entry per output
         elif d.ew is not None:
             out = bcast(ins)
-        elif op.type == "MatMul" and ins[0] is not None and ins[1] is not None \
-                and len(ins[0]) >= 2 and len(ins[1]) >= 2:
-            a, b = ins
-            n = a[-1] if op.attrs["transpose_a"] else a[-2]
-            m = b[-2] if op.attrs["transpose_b"] else b[-1]
-            out = bcast([a[:-2], b[:-2]]) + (n, m)
-        elif op.type in ("SumToShape", "BroadcastToLike"):
-            out = ins[1]
         elif d.shape is same_shape and ins:
             out = ins[0]
-        elif op.type == "ExpandDims" and ins[0] is not None:
-            axis = op.attrs["axis"]
-            r = len(ins[0]) + 1
-            axis = axis + r if axis < 0 else axis
-            out = ins[0][:axis] + (1,) + ins[0][axis:]
-        elif d.extra.get("reduces") and ins[0] is not None:
-            from jitgraph.ops.reduction_ops import _norm_axes
-            axes = _norm_axes(op.attrs["axis"], len(ins[0]))
-            keep = op.attrs["keepdims"]
-            out = tuple(1 if i in axes else x for i, x in enumerate(ins[0])
-                        if keep or i not in axes)
         if outs is None:
             outs = [out]
         for i, t in enumerate(op.outputs):
             static = shapes.get(t, t.shape.as_tuple())
             o = outs[i] if i < len(outs) else None
+            if o is not None and static is not None and len(o) == len(static):
+                # A dim the rule could not decide (None): the static size, or a new symbol.
+                o = tuple((a if a is not None else f"s{next(counter)}") if b is None else b
+                          for a, b in zip(static, o))
             if o is not None and static is not None and len(o) == len(static) \
                     and all(a is None or a == b for a, b in zip(static, o)):
                 sym[t] = o
@@ -222,26 +204,45 @@ def symbolic_shapes(ops, shapes: dict, feeds) -> dict:
     return sym
 
 
-def classify(op: Operation, shapes: dict) -> str:
+def classify(op: Operation, shapes: dict, sym: dict | None = None) -> str:
     """'const', 'var', 'noop', 'ew', 'emit' or 'host' for one op."""
-    t = op.type
-    if t == "Const":
-        return "const"
-    if t == "VariableV2":
-        return "var"
-    if t == "NoOp":
-        return "noop"
-    d = registry.get(t)
-    if d.host or (d.ew is None and d.emit is None):
-        return "host"
+    return _kind(op, host_reason(op, shapes, sym))
+
+
+def _kind(op, reason):
+    d = registry.get(op.type)
+    if d.role:
+        return d.role
+    return "host" if reason else ("ew" if d.ew is not None else "emit")
+
+
+def host_reason(op: Operation, shapes: dict, sym: dict | None = None) -> str | None:
+    """Why `op` has no compiled form in this plan (a sentence), or None if it has one."""
+    d = registry.get(op.type)
+    if d.role:
+        return None
+    if d.host:
+        return d.host if isinstance(d.host, str) else "declared a host op"
+    if d.ew is None and d.emit is None:
+        return "no compiled form"
     for x in list(op.inputs) + list(op.outputs):
-        if x.dtype == dtypes.string or shapes.get(x, x.shape.as_tuple()) is None:
-            return "host"
-    if t in STORE_OPS:
+        if x.dtype == dtypes.string:
+            return "strings have no compiled form"
+        if shapes.get(x, x.shape.as_tuple()) is None:
+            return f"{x.name} has an unknown rank"
+        if x.dtype == dtypes.float16:
+            # Numba has no float16 arithmetic on the CPU; the host computes it as the
+            # interpreter does, so both engines give the same float16 results.
+            return "float16 has no compiled arithmetic"
+    if d.store:
         var = op.inputs[0].op
-        if var.type != "VariableV2" or not TensorShape(shapes.get(op.inputs[0])).is_fully_defined():
-            return "host"
-    return "ew" if d.ew is not None else "emit"
+        if not registry.get(var.type).role == "var":
+            return "stores into a value that is not a variable"
+        if not TensorShape(shapes.get(op.inputs[0])).is_fully_defined():
+            return "stores into a variable of unknown shape"
+    if d.host_if is not None:
+        return d.host_if(registry.StaticCtx(op, shapes, sym))
+    return None
 
 
 def _rank(t, shapes):
@@ -345,7 +346,7 @@ def schedule(ops, groups, kinds) -> list:
         for j in ps:
             succs[j].append(i)
     indeg = [len(p) for p in preds]
-    writes = [any(m.type in STORE_OPS for m in ms) for _, ms in units]
+    writes = [any(registry.get(m.type).store for m in ms) for _, ms in units]
     heap = [(writes[i], i) for i in range(len(units)) if indeg[i] == 0]
     heapq.heapify(heap)
     order = []
@@ -373,7 +374,9 @@ def build_plan(graph, signature, feeds: list, feed_ranks: list, fetches: list, t
     for op in ops:
         if op.type == "Placeholder":
             registry.get("Placeholder").numpy(registry.KernelCtx(op))  # raises: not fed
-    kinds = {op: classify(op, shapes) for op in ops}
+    sym = symbolic_shapes(ops, shapes, feeds)
+    reasons = {op: host_reason(op, shapes, sym) for op in ops}
+    kinds = {op: _kind(op, reasons[op]) for op in ops}
     if not compile_kernels:
         kinds = {op: ("host" if k in ("ew", "emit") else k) for op, k in kinds.items()}
 
@@ -385,31 +388,25 @@ def build_plan(graph, signature, feeds: list, feed_ranks: list, fetches: list, t
         for t in op.inputs:
             consumers.setdefault(t, []).append(op)
 
-    sym = symbolic_shapes(ops, shapes, feeds)
-    # An emitter may refuse an op (NotCompilable): it becomes a host op and we re-stage.
-    while True:
-        stages = _make_stages(ops, kinds, shapes, fetch_set, feeds)
-        plan = Plan(graph, signature, list(feeds), list(fetches), ops, shapes, stages,
-                    [], [], [], consts, sym)
-        refused = _refused_op(plan) if compile_kernels else None
-        if refused is None:
-            break
-        kinds[refused] = "host"
+    stages = _make_stages(ops, kinds, shapes, fetch_set, feeds)
+    plan = Plan(graph, signature, list(feeds), list(fetches), ops, shapes, stages,
+                [], [], [], consts, sym,
+                {op: r for op, r in reasons.items() if r})
 
     read_vars, written_vars = [], []
     for op in ops:
-        if op.type != "VariableV2":
+        if registry.get(op.type).role != "var":
             continue
         users = consumers.get(op.outputs[0], [])
         if op.outputs[0] in fetch_set or any(
                 not (u.type == "Assign" and u.inputs[0] is op.outputs[0]) for u in users):
             read_vars.append(op)
-        if any(u.type in STORE_OPS and u.inputs[0] is op.outputs[0] for u in users):
+        if any(registry.get(u.type).store and u.inputs[0] is op.outputs[0] for u in users):
             written_vars.append(op)
 
     plan.read_vars, plan.written_vars = read_vars, written_vars
     plan.alias_fetches = [i for i, f in enumerate(fetches)
-                          if f is not None and (f.op.type in ALIASING_OPS or f in fed)]
+                          if f is not None and (registry.get(f.op.type).aliases or f in fed)]
     return plan
 
 
@@ -462,15 +459,27 @@ def _make_stages(ops, kinds, shapes, fetch_set, feeds) -> list:
     return stages
 
 
-def _refused_op(plan):
-    """The first op whose emitter refuses to compile it, or None."""
-    from jitgraph.codegen.emit import NotCompilable, StageEmitter
-    for st in plan.kernel_stages:
-        try:
-            st.source = StageEmitter(plan, st, "probe").emit()
-        except NotCompilable as e:
-            return e.op
-    return None
+def host_notes(plan) -> list[tuple[int, str]]:
+    """(stage index, sentence) for each host op of a plan that also has kernel stages:
+    which op runs in Python, between which kernel stages, and why."""
+    if not plan.kernel_stages:
+        return []
+    kernel_no = {}
+    for i, st in enumerate(plan.stages):
+        if st.kind == "kernel":
+            kernel_no[i] = len(kernel_no)
+    notes = []
+    for i, st in enumerate(plan.stages):
+        if st.kind != "host":
+            continue
+        before = [k for j, k in kernel_no.items() if j < i]
+        after = [k for j, k in kernel_no.items() if j > i]
+        where = " and ".join(([f"after stage{before[-1]}"] if before else []) +
+                             ([f"before stage{after[0]}"] if after else []))
+        for op in st.ops:
+            why = plan.host_reasons.get(op, "runs on the host")
+            notes.append((i, f"{op.name} ({op.type}) runs on the host {where}: {why}"))
+    return notes
 
 
 def _kernel_stage(kops, kinds, shapes) -> Stage:

@@ -1,0 +1,91 @@
+"""Facts about ops live in their registry entries, and the planner decides host vs
+kernel from those facts alone (issues 10 and 12)."""
+import ast
+import pathlib
+
+import numpy as np
+import pytest
+
+import jitgraph as tf
+from helpers import session
+from jitgraph import config
+from jitgraph.ops import registry
+
+ROOT = pathlib.Path(tf.__file__).parent
+
+
+def test_every_op_has_a_compiled_form_or_a_declared_host_reason():
+    silent = []
+    for t, d in sorted(registry.registered().items()):
+        if d.role:
+            continue  # a value (Const, VariableV2) or order (NoOp): no work to compile
+        compiled = d.ew is not None or d.emit is not None
+        if compiled == bool(d.host) or (d.host and not isinstance(d.host, str)):
+            silent.append(t)
+    assert silent == [], f"ops with neither a compiled face nor a host reason: {silent}"
+
+
+def test_store_alias_and_symbolic_facts_are_in_the_entries():
+    reg = registry.registered()
+    assert {t for t, d in reg.items() if d.store} == {"Assign", "AssignAdd", "AssignSub"}
+    assert all(reg[t].aliases for t in ("VariableV2", "Identity", "Reshape", "Assign"))
+    assert {t: d.role for t, d in reg.items() if d.role} == {
+        "Const": "const", "VariableV2": "var", "NoOp": "noop"}
+    for t in ("MatMul", "SumToShape", "BroadcastToLike", "ExpandDims", "Sum", "Mean"):
+        assert reg[t].extra.get("sym") is not None, t
+    assert reg["SumToShape"].shape_only == 1
+
+
+def _imports(path):
+    tree = ast.parse(path.read_text())
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            yield node.module
+        elif isinstance(node, ast.Import):
+            yield from (a.name for a in node.names)
+
+
+@pytest.mark.parametrize("package", ["ops", "planning"])
+def test_ops_and_planning_never_import_codegen(package):
+    bad = [(p.name, m) for p in sorted((ROOT / package).glob("*.py"))
+           for m in _imports(p) if m.startswith("jitgraph.codegen")]
+    assert bad == []
+
+
+def test_planning_never_emits_code(monkeypatch):
+    """A refused case (a Transpose whose perm is computed) is a host op by its `host_if`,
+    decided without generating any code."""
+    from jitgraph.codegen import emit
+    from jitgraph.planning.plan import build_plan
+
+    def no_emit(self):
+        raise AssertionError("the planner generated code")
+    monkeypatch.setattr(emit.StageEmitter, "emit", no_emit)
+    x = tf.placeholder(tf.float32, [None, 3])
+    perm = tf.placeholder_with_default(tf.constant([1, 0]), [2])
+    y = tf.transpose(tf.exp(x), perm) * 2.0
+    sig = object()
+    plan = build_plan(y.graph, sig, [x], [2], [y], [])
+    host = [op for st in plan.stages if st.kind == "host" for op in st.ops]
+    assert [op.type for op in host] == ["Transpose"]
+    assert plan.host_reasons[host[0]] == "Transpose with a computed perm"
+
+
+@pytest.mark.parametrize("engine", ["jit", "interp"])
+def test_host_op_between_stages_is_named_in_log_and_module(capsys, engine):
+    x = tf.placeholder(tf.float32, [None])
+    y = tf.cumsum(x * 2.0) + 1.0  # Cumsum has no compiled form: it splits the stage
+    xs = np.arange(5, dtype=np.float32)
+    config.log_compiles(True)
+    try:
+        out = session(jit=engine == "jit").run(y, {x: xs})
+    finally:
+        config.log_compiles(False)
+    np.testing.assert_allclose(out, np.cumsum(xs * 2.0) + 1.0)
+    if engine == "jit":
+        err = capsys.readouterr().err
+        assert "host op Cumsum (Cumsum) runs on the host after stage0 and before stage1" in err
+        assert registry.get("Cumsum").host in err
+        src = tf.inspect(tf.Session(), y, {x: xs}).source
+        head = src.index("def stage1")
+        assert "# Host: Cumsum (Cumsum) runs on the host after stage0" in src[:head]
