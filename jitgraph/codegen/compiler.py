@@ -6,6 +6,8 @@ and what changed since the same fetches were last compiled.
 """
 from __future__ import annotations
 
+import sys
+import threading
 import time
 from dataclasses import dataclass
 
@@ -114,7 +116,12 @@ def compile_plan(plan, announce: bool = False, source: str | None = None) -> Com
         if config.logging_compiles():
             log_host_ops(plan)
     t0 = time.perf_counter()
-    loaded = _load(source, plan_meta(plan), plan)
+    ticker = _Ticker(plan) if announce and len(plan.ops) >= ANNOUNCE_FROM_OPS else None
+    try:
+        loaded = _load(source, plan_meta(plan), plan)
+    finally:
+        if ticker is not None:
+            ticker.stop()
     for i, st in enumerate(stages):
         st.compiled = getattr(loaded.module, f"stage{i}")
     info = CompileInfo(loaded.key, time.perf_counter() - t0, loaded.from_disk, source,
@@ -129,6 +136,26 @@ def _load(source: str, meta: dict, plan):
     return diskcache.load(source, meta, holder=plan)  # the plan keeps the module loaded
 
 
+class _Ticker:
+    """Says every TICK_SECONDS that a long compile the user waits on is still going."""
+
+    TICK_SECONDS = 10.0
+
+    def __init__(self, plan):
+        self.done = threading.Event()
+        self.plan = plan
+        threading.Thread(target=self._run, daemon=True, name="jitgraph-compile-ticker").start()
+
+    def _run(self):
+        t0 = time.perf_counter()
+        while not self.done.wait(self.TICK_SECONDS):
+            config.log(f"[jitgraph] ... still compiling ({time.perf_counter() - t0:.0f} s, "
+                       f"{len(self.plan.ops)} ops)")
+
+    def stop(self):
+        self.done.set()
+
+
 def can_compile_elsewhere() -> bool:
     """Whether a compile process can hand its work over: through the disk cache."""
     from jitgraph.codegen import diskcache
@@ -141,7 +168,9 @@ def compile_in_background(plan):
     nothing to compile (loaded here already, or on disk): the plan is then bound now."""
     from jitgraph.codegen import background, diskcache
     source = plan_source(plan)
-    if diskcache.ready(source):
+    # Checking the cache needs Numba's configuration: only worth it where Numba is loaded
+    # already (importing it takes a second); else the compile process finds the entry.
+    if "numba" in sys.modules and diskcache.ready(source):
         compile_plan(plan, source=source)
         return None
     if config.logging_compiles():

@@ -78,6 +78,13 @@ class LoopFunctions:
                              f"fastmath={FASTMATH})\n" + text.replace("{name}", name, 1))
         return name
 
+    def merge(self, other: LoopFunctions):
+        """Adds `other`'s functions not defined here (names are content hashes)."""
+        for text, name in other.names.items():
+            if text not in self.names:
+                self.names[text] = name
+                self.defs.append(other.defs[list(other.names).index(text)])
+
     def source(self) -> str:
         return "\n\n".join(self.defs)
 
@@ -131,8 +138,11 @@ class StageEmitter:
             # Each function costs Numba a fixed ~0.1 s; one function's cost grows faster
             # than its size. Small stages compile fastest whole, large ones as shared loops.
             trial = StageEmitter(self.plan, self.stage, self.fn_name, LoopFunctions(), True)
-            trial.emit()
-            self.loop_functions = trial.loop_calls >= LOOP_FUNCTIONS_FROM
+            text = trial.emit()
+            if trial.loop_calls >= LOOP_FUNCTIONS_FROM:
+                self.loops.merge(trial.loops)
+                return text
+            self.loop_functions = False
         return self._emit()
 
     def _emit(self) -> str:
