@@ -13,3 +13,14 @@ from jitgraph.saver import (Saver, checkpoint_exists, get_checkpoint_mtimes,
                             get_checkpoint_state, latest_checkpoint, remove_checkpoint,
                             update_checkpoint_state)
 from jitgraph.train.moving_averages import ExponentialMovingAverage
+from jitgraph.train.session_run_hook import (SessionRunArgs, SessionRunContext,
+                                             SessionRunHook, SessionRunValues)
+from jitgraph.train.hooks import (CheckpointSaverHook, CheckpointSaverListener, FeedFnHook,
+                                  FinalOpsHook, LoggingTensorHook, NanLossDuringTrainingError,
+                                  NanTensorHook, SecondOrStepTimer, StepCounterHook,
+                                  StopAtStepHook, SummarySaverHook)
+from jitgraph.train.monitored_session import (ChiefSessionCreator, MonitoredSession,
+                                              MonitoredTrainingSession, Scaffold,
+                                              SingularMonitoredSession, StepContext,
+                                              WorkerSessionCreator)
+from jitgraph.summary.writer import FileWriterCache as SummaryWriterCache
