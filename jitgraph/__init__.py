@@ -78,6 +78,13 @@ contrib = _types.SimpleNamespace(lookup=lookup, layers=_types.SimpleNamespace(
     l1_regularizer=_regularizers.l1_regularizer, l2_regularizer=_regularizers.l2_regularizer,
     l1_l2_regularizer=_regularizers.l1_l2_regularizer,
     apply_regularization=_regularizers.apply_regularization))
+import importlib as _importlib  # noqa: E402
+
+# The packages replace the namespaces above: `import jitgraph.compat.v1 as tf` works, and an
+# unsupported `tf.contrib.<x>` says jitgraph lacks it instead of guessing a near name.
+compat = _importlib.import_module("jitgraph.compat")
+contrib = _importlib.import_module("jitgraph.contrib")
+from jitgraph.compat._behavior import *  # noqa: E402,F401,F403
 
 
 # TF 1.x's top-level proto classes (tf.Summary, tf.Event, ...) come from the
