@@ -30,6 +30,7 @@ class Engine:
       api: "tf" runs a workload's ``setup(tf, quick)``; "jax" its ``setup_jax``.
       requires: a top-level module that must be importable, checked in the
         parent so that a missing engine is skipped without starting a process.
+      install: what to install when ``requires`` is missing (one line for the user).
     """
 
     name: str
@@ -38,6 +39,7 @@ class Engine:
     env: Mapping[str, str | None] = field(default_factory=dict)
     api: str = "tf"
     requires: str | None = None
+    install: str | None = None
 
 
 ENGINES: dict[str, Engine] = {
@@ -50,10 +52,11 @@ ENGINES: dict[str, Engine] = {
         Engine("tensorflow", "TensorFlow 1.x graph mode",
                "import tensorflow.compat.v1 as tf\ntf.disable_v2_behavior()",
                # tf.layers needs Keras 2; the log level keeps start-up noise out.
-               {"TF_USE_LEGACY_KERAS": "1", "TF_CPP_MIN_LOG_LEVEL": "2"}, requires="tensorflow"),
+               {"TF_USE_LEGACY_KERAS": "1", "TF_CPP_MIN_LOG_LEVEL": "2"}, requires="tensorflow",
+               install="pip install tensorflow tf_keras"),
         Engine("jax", "JAX (jit, CPU)",
                "import jax\nimport jax.numpy as jnp\nVERSION = jax.__version__",
-               {"JAX_PLATFORMS": "cpu"}, api="jax", requires="jax"),
+               {"JAX_PLATFORMS": "cpu"}, api="jax", requires="jax", install="pip install jax"),
     ]
 }
 
@@ -69,7 +72,8 @@ def default_engine_names() -> list[str]:
 def missing_reason(engine: Engine) -> str | None:
     """Why the engine cannot run here (one line), or None when it looks installed."""
     if engine.requires and importlib.util.find_spec(engine.requires) is None:
-        return f"not installed (no module named {engine.requires!r})"
+        hint = f"; {engine.install}" if engine.install else ""
+        return f"not installed (no module named {engine.requires!r}{hint})"
     return None
 
 

@@ -46,6 +46,7 @@ def to_dict(result: BenchResult) -> dict:
         "seconds": result.seconds,
         "machine": result.machine,
         "load_average": {"before": result.load_before, "after": result.load_after},
+        "busy": result.busy,
         "settings": dataclasses.asdict(result.settings),
         "engines": [dataclasses.asdict(e) for e in result.engines],
         "workloads": [{"name": w.name, "description": w.description, "unit": w.unit,

@@ -12,6 +12,7 @@ class SilentProgress:
 
     def __init__(self):
         self.notes: list[str] = []
+        self.warnings: list[str] = []  # about the machine, not about an engine or a cell
 
     def start(self, total: int) -> None:
         pass
@@ -24,6 +25,14 @@ class SilentProgress:
 
     def note(self, message: str) -> None:
         self.notes.append(message)
+        self._show(message)
+
+    def warn(self, message: str) -> None:
+        self.warnings.append(message)
+        self._show(message)
+
+    def _show(self, message: str) -> None:
+        pass
 
     def finish(self) -> None:
         pass
@@ -58,8 +67,7 @@ class PlainProgress(SilentProgress):
             self.stream.write(line + "\n")
         self.stream.flush()
 
-    def note(self, message: str) -> None:
-        super().note(message)
+    def _show(self, message: str) -> None:
         self.stream.write(("\r\x1b[2K" if self.tty else "") + message + "\n")
         self.stream.flush()
 
@@ -92,8 +100,7 @@ class RichProgress(SilentProgress):
     def advance(self, label: str) -> None:
         self.bar.update(self.task, advance=1, description=label)
 
-    def note(self, message: str) -> None:
-        super().note(message)
+    def _show(self, message: str) -> None:
         self.console.print(message, markup=False, highlight=False)
 
     def finish(self) -> None:

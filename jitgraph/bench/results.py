@@ -77,6 +77,7 @@ class BenchResult:
     seconds: float = 0.0
     load_before: float | None = None
     load_after: float | None = None
+    busy: dict = field(default_factory=dict)  # jitgraph.bench.busy.check's record
 
     def cell(self, workload: str, engine: str) -> Cell | None:
         for c in self.cells:

@@ -12,7 +12,7 @@ import itertools
 import tempfile
 import time
 
-from jitgraph.bench import machine
+from jitgraph.bench import busy, machine
 from jitgraph.bench.client import WorkerClient, WorkerDied, WorkerError
 from jitgraph.bench.engines import Engine, engine_env, missing_reason
 from jitgraph.bench.load import BackgroundLoad
@@ -216,6 +216,7 @@ def _run(workloads: list[Workload], engines: list[Engine], settings: Settings,
                          engines=list(statuses.values()), workloads=list(workloads),
                          started=datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
                          load_before=machine.load_average())
+    result.busy = _busy_before(result, progress)
     start = time.perf_counter()
     pool = WorkerPool(settings, statuses, progress)
     live = [e for e in engines if statuses[e.name].status == "ok"]
@@ -243,5 +244,25 @@ def _run(workloads: list[Workload], engines: list[Engine], settings: Settings,
     # An engine that would not start has its one-line note; no rows of "n/a".
     result.cells = [c for c in result.cells if c.error != ENGINE_SKIPPED]
     result.load_after = machine.load_average()
+    _busy_after(result, progress)
     finish_cells(result)
     return result
+
+
+def _busy_before(result: BenchResult, progress) -> dict:
+    m = result.machine
+    record = busy.check(result.load_before, m.get("usable_cores"), m.get("fingerprint", ""))
+    for reason in record["reasons"]:
+        progress.warn(f"warning: the machine is busy: {reason}; times will be slower")
+    return record
+
+
+def _busy_after(result: BenchResult, progress) -> None:
+    """The loop again at the end: a job that started mid-run shows here, not in the load."""
+    # Our own workers raise the load average, so only the loop counts after the run.
+    after = busy.check(None, None, result.machine.get("fingerprint", ""))
+    result.busy["after"] = {k: after[k] for k in ("calibration_s", "reasons")}
+    for reason in after["reasons"]:
+        result.busy["reasons"].append(f"after the run, {reason}")
+        progress.warn(f"warning: the machine was busy at the end: {reason}")
+    result.busy["busy"] = bool(result.busy["reasons"])

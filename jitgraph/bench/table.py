@@ -28,6 +28,8 @@ def machine_header(result: BenchResult) -> list[str]:
         f"load:     {result.load_before} before, {result.load_after} after "
         f"({result.seconds:.0f} s run)",
     ]
+    for reason in result.busy.get("reasons", ()):
+        lines.append(f"WARNING:  busy machine, times are slower than usual: {reason}")
     if m.get("thread_env"):
         lines.append("threads:  " + ", ".join(f"{k}={v}" for k, v in m["thread_env"].items()))
     for e in result.engines:

@@ -24,6 +24,7 @@ class Workload:
     kind: str  # "step": timed in a worker; "process": a whole process timed by the parent
     path: Path
     module: ModuleType
+    long: bool = False  # LONG = True: left out of --quick runs unless named
 
 
 def default_dir() -> Path:
@@ -81,6 +82,7 @@ def discover(folder: Path | None = None) -> list[Workload]:
             kind=kind,
             path=path.resolve(),
             module=module,
+            long=bool(getattr(module, "LONG", False)),
         ))
     return workloads
 

@@ -1,7 +1,10 @@
 """`jitgraph bench`: run benchmark workloads on jitgraph and the engines users compare it with.
 
-Exit status: 0 when every cell ran, 1 when any (workload, engine) failed (the
-report is printed all the same), 2 for a usage error.
+Exit status: 0 when every cell ran, 1 when any (workload, engine) failed, 2 for
+a usage error (an unknown workload or engine), 3 when something asked for could
+not be done because it is not installed (an engine named in --engines, matplotlib
+for --plot): one line says what to install. The table and the JSON are written
+all the same.
 """
 from __future__ import annotations
 
@@ -98,6 +101,7 @@ def main(argv: list[str]) -> int:
         print(f"jitgraph bench: {exc.args[0]} (see jitgraph bench --list)", file=sys.stderr)
         return 2
     names = args.engines or engines_mod.default_engine_names()
+    chosen = _quick_selection(chosen, args)
     unknown = [n for n in names if n not in engines_mod.ENGINES]
     if unknown:
         print(f"jitgraph bench: unknown engine(s) {', '.join(unknown)}; "
@@ -120,6 +124,9 @@ def main(argv: list[str]) -> int:
         print("jitgraph bench: interrupted", file=sys.stderr)
         return 130
     print(render_table(result))
+    unmet = [] if not args.engines else [
+        f"engine {e.name} is {e.note}" for e in result.engines
+        if e.status != "ok" and e.note and e.note.startswith("not installed")]
     if args.json:
         from jitgraph.bench.jsonfile import write_json
 
@@ -132,8 +139,27 @@ def main(argv: list[str]) -> int:
             plot(result, args.plot)
             print(f"wrote {args.plot}", file=sys.stderr)
         except PlotUnavailable as exc:
-            print(f"no plot: {exc}", file=sys.stderr)
-    return 1 if result.failed else 0
+            unmet.append(f"no plot: {exc}")
+    for line in unmet:
+        print(f"jitgraph bench: {line}", file=sys.stderr)
+    for reason in result.busy.get("reasons", ()):
+        print(f"jitgraph bench: warning: busy machine ({reason}); "
+              "re-run on an idle machine for numbers to compare", file=sys.stderr)
+    if result.failed:
+        return 1
+    return 3 if unmet else 0
+
+
+def _quick_selection(chosen: list, args) -> list:
+    """--quick without named workloads leaves out the long ones (whole programs, big compiles)."""
+    if not args.quick or args.workloads:
+        return chosen
+    short = [w for w in chosen if not w.long]
+    if len(short) < len(chosen):
+        skipped = ", ".join(w.name for w in chosen if w.long)
+        print(f"jitgraph bench: --quick leaves out {skipped} (name them to run them)",
+              file=sys.stderr)
+    return short
 
 
 if __name__ == "__main__":

@@ -4,7 +4,13 @@ Entries are named by a unique prefix of their key (as `git` names commits).
 Reading commands never import an entry or Numba, except `show --llvm/--asm`,
 which compiles the entry's source afresh (never loading Numba's files) and only
 after the entry is authenticated (`diskcache.verify`): the cache directory is a
-trust boundary, and an entry that fails is refused, never run.
+trust boundary, and an entry that fails is refused, never run. Numba's cache
+holds object code only, no IR, so nothing stored can be reused for `--llvm`;
+the compile says so as it starts and shows its elapsed time.
+
+Exit status: 0 done, 1 an entry or a tool is missing or refused (one line on
+stderr says which, and what to install), 2 a usage error, including `clear`
+without `--yes` when there is no terminal to ask on.
 """
 from __future__ import annotations
 
@@ -17,6 +23,7 @@ import shutil
 import subprocess
 import sys
 
+from jitgraph.cli.announce import Announce
 from jitgraph.codegen import diskcache
 
 _SIZE_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(i?)(b?)\s*$", re.I)
@@ -157,6 +164,10 @@ def _machine_code(source: str, what: str) -> str:
     source is compiled afresh here (nothing is read from or written to the cache).
     """
     module = diskcache.compile_uncached(source)
+    return _inspect(module, what)
+
+
+def _inspect(module, what: str) -> str:
     mark = ";" if what == "llvm" else "#"
     chunks = []
     for d in sorted(diskcache._dispatchers(module), key=lambda d: d.py_func.__name__):
@@ -193,7 +204,14 @@ def cmd_show(args) -> int:
                   "Remove it with `jitgraph cache clear`; the next run rebuilds it.",
                   file=sys.stderr)
             return 1
-        print(_machine_code(source, "llvm" if args.llvm else "asm"))
+        what = "llvm" if args.llvm else "asm"
+        n = len(re.findall(r"^@(?:numba\.)?njit", source, re.M))
+        label = "LLVM IR" if what == "llvm" else "assembly"
+        # Numba keeps no IR for cached code, so this compile is the seconds the user waits.
+        with Announce(f"compiling {n} function{'s' * (n != 1)} of entry {entry.key[:12]} "
+                      f"afresh for {label} (Numba's cache keeps object code only)"):
+            text = _machine_code(source, what)
+        print(text)
         return 0
     if problem:  # showing text runs nothing, but the reader should not trust it either
         print(f"jitgraph cache: warning: entry {entry.key[:12]} is not authenticated "
@@ -268,9 +286,10 @@ def cmd_graph(args) -> int:
         alt = os.path.splitext(out)[0] + ".dot"
         with open(alt, "w") as f:
             f.write(dot)
-        print(f"jitgraph cache: graphviz 'dot' not found; wrote DOT to {alt} "
-              f"(render it with: dot -T{fmt} {alt} -o {out})", file=sys.stderr)
-        return 0
+        print(f"jitgraph cache: cannot write {out}: Graphviz's 'dot' is not installed "
+              f"(install graphviz, e.g. apt install graphviz); wrote DOT to {alt}",
+              file=sys.stderr)
+        return 1
     proc = subprocess.run([exe, f"-T{fmt}", "-o", out], input=dot, text=True,
                           capture_output=True)
     if proc.returncode != 0:
@@ -300,9 +319,31 @@ def cmd_stats(args) -> int:
     return 0
 
 
+def _confirm(question: str) -> bool | None:
+    """The user's yes/no on a terminal; None when there is no terminal to ask on."""
+    if not sys.stdin.isatty():
+        return None
+    try:
+        answer = input(f"{question} [y/N] ")
+    except EOFError:
+        return False
+    return answer.strip().lower() in ("y", "yes")
+
+
 def cmd_clear(args) -> int:
     root = diskcache._existing_root()
     before = diskcache.stats()["size_bytes"] if root else 0
+    count = len(diskcache.entries()) if root else 0
+    if root is not None and count and not args.yes:
+        ok = _confirm(f"remove {_entries(count)} ({format_size(before)}) from {root}?")
+        if ok is None:
+            print(f"jitgraph cache: clear would remove {_entries(count)} "
+                  f"({format_size(before)}) from {root}; pass --yes to do it "
+                  "(no terminal to ask on)", file=sys.stderr)
+            return 2
+        if not ok:
+            print("nothing removed", file=sys.stderr)
+            return 1
     n = diskcache.clear()
     if args.json:
         _print_json({"removed": n, "freed_bytes": before - diskcache.stats()["size_bytes"]})
@@ -322,16 +363,21 @@ def cmd_path(args) -> int:
 
 
 def cmd_prune(args) -> int:
+    before = diskcache.stats()["size_bytes"]
     removed = diskcache.prune(args.max_size)
     s = diskcache.stats()
+    freed = max(before - s["size_bytes"], 0)
     if args.json:
-        _print_json({"removed": removed, "size_bytes": s["size_bytes"],
+        _print_json({"removed": removed, "freed_bytes": freed, "size_bytes": s["size_bytes"],
                      "max_bytes": args.max_size})
         return 0
-    print(f"removed {_entries(len(removed))}; {format_size(s['size_bytes'])} left "
+    # A summary, not a key per line: a prune of a big cache removes hundreds.
+    print(f"removed {_entries(len(removed))}, freed {format_size(freed)}; "
+          f"{_entries(s['entries'])}, {format_size(s['size_bytes'])} left "
           f"(limit {format_size(args.max_size)})")
-    for k in removed:
-        print(f"  {k[:12]}")
+    if args.verbose:
+        for k in removed:
+            print(f"  {k[:12]}")
     return 0
 
 
@@ -360,7 +406,8 @@ def _parser() -> argparse.ArgumentParser:
     c = sub.add_parser("stats", help="entries, size, hits, misses and compile time saved")
     c.add_argument("--json", action="store_true")
     c.set_defaults(fn=cmd_stats)
-    c = sub.add_parser("clear", help="remove every entry")
+    c = sub.add_parser("clear", help="remove every entry (asks first; --yes off a terminal)")
+    c.add_argument("-y", "--yes", action="store_true", help="do not ask")
     c.add_argument("--json", action="store_true")
     c.set_defaults(fn=cmd_clear)
     c = sub.add_parser("path", help="print the cache directory")
@@ -368,6 +415,7 @@ def _parser() -> argparse.ArgumentParser:
     c = sub.add_parser("prune", help="remove least-recently-used entries down to a size")
     c.add_argument("--max-size", type=parse_size, required=True,
                    help="e.g. 500MB, 2GiB or a number of bytes")
+    c.add_argument("-v", "--verbose", action="store_true", help="list the removed keys")
     c.add_argument("--json", action="store_true")
     c.set_defaults(fn=cmd_prune)
     return p
