@@ -1,20 +1,23 @@
 """`tf.train.Saver`: checkpoints of variable values, and the `checkpoint` state file.
 
-A checkpoint with prefix P is two files, in our own format (not TF's bundle):
+A checkpoint with prefix P is two files in TF's V2 format (jitgraph/checkpoint/), so
+TF 1.x reads what we write and we read what it writes:
 
-- `P.data-00000-of-00001`: the values' raw little-endian C-order bytes, one after
-  another (strings as 8-byte length + bytes each);
-- `P.index`: JSON naming, for each variable, dtype, shape, offset, length and the
-  CRC32 of its bytes, plus the data file's total size.
+- `P.data-00000-of-00001`: the values' bytes, one after another;
+- `P.index`: a table of a header and, per variable, dtype, shape, offset, size and
+  the masked CRC-32C of its bytes.
+
+Checkpoints of jitgraph's earlier format (a JSON index, CRC32s) are still read.
 
 A save never overwrites the pair a reader may be using. The data goes to a fresh
-`P.data-00000-of-00001.tmp-<pid>-<hex>`, then the index that names it replaces
-`P.index` in one rename: that rename is the commit, so a crash leaves either the old
-pair or the new one. The data is then renamed to its usual name and the index
-rewritten to name it; a reader whose index names a data file that is gone reads the
-usual name (the same bytes). The `checkpoint` state file (TF's text format) is written
-last, and every other file through a temporary name and one rename. A successful save
-removes the temporary files of saves whose process is dead. `restore` checks the whole
+`P.data-00000-of-00001.tmp-<pid>-<hex>`, then the index that names it (in a header
+field of ours, which TF skips) replaces `P.index` in one rename: that rename is the
+commit, so a crash leaves either the old pair or the new one. The data is then
+renamed to its usual name and the index rewritten without the field; a reader whose
+index names a data file that is gone reads the usual name (the same bytes). The
+`checkpoint` state file (TF's text format) is written last, and every other file
+through a temporary name and one rename. A successful save removes the temporary
+files of saves whose process is dead. `restore` checks the whole
 checkpoint (files, names, dtypes, shapes, checksums) before it assigns any variable,
 then assigns all of them in one `sess.run`. A failed write raises TF's error for its
 errno (ENOSPC: `ResourceExhaustedError`), naming the file.
@@ -32,6 +35,7 @@ import zlib
 
 import numpy as np
 
+from jitgraph.checkpoint import bundle
 from jitgraph.framework import dtypes, errors
 from jitgraph.framework.graph import GraphKeys, get_default_graph
 
@@ -128,6 +132,19 @@ def _is_pending_data_of(prefix_base, name):
                         name) is not None
 
 
+def _named_data_file(raw):
+    """The data file an index's bytes name: ours (TF format) or the legacy JSON's."""
+    if _is_legacy(raw):
+        doc = json.loads(raw.decode("utf-8"))
+        return doc.get("data_file") if isinstance(doc, dict) else None
+    header, _ = bundle.read_index(raw)
+    return header.pending_data
+
+
+def _is_legacy(raw):
+    return raw[:1] == b"{"
+
+
 def _committed_pending(directory, name):
     """Whether `name` is the data file a committed index still names (not garbage)."""
     if _DATA_SUFFIX + ".tmp-" not in name:
@@ -135,12 +152,12 @@ def _committed_pending(directory, name):
     base = name[:name.rindex(_DATA_SUFFIX + ".tmp-")]
     try:
         with open(os.path.join(directory, base + _INDEX_SUFFIX), "rb") as f:
-            index = json.loads(f.read().decode("utf-8"))
+            named = _named_data_file(f.read())
     except FileNotFoundError:
         return False
     except (OSError, ValueError):
         return True  # cannot tell: keep what may be a checkpoint's only data
-    return isinstance(index, dict) and index.get("data_file") == name
+    return named == name
 
 
 def _remove_stale_temp_files(directory):
@@ -174,17 +191,6 @@ def _remove_stale_temp_files(directory):
     return removed
 
 
-def _tensor_bytes(value: np.ndarray) -> bytes:
-    if value.dtype == object:
-        parts = []
-        for s in value.ravel():
-            b = s.encode() if isinstance(s, str) else bytes(s)
-            parts.append(len(b).to_bytes(8, "little") + b)
-        return b"".join(parts)
-    return np.ascontiguousarray(value).astype(value.dtype.newbyteorder("<"),
-                                              copy=False).tobytes()
-
-
 def _tensor_from_bytes(data: bytes, dtype, shape) -> np.ndarray:
     if dtype == dtypes.string:
         items, pos = [], 0
@@ -200,19 +206,13 @@ def _tensor_from_bytes(data: bytes, dtype, shape) -> np.ndarray:
     return np.frombuffer(data, dtype=npdt).astype(dtype.as_numpy_dtype).reshape(shape)
 
 
-def _encode_tensors(names, values, index):
-    """Yields the data file's chunks and fills `index` with each entry's place and CRC."""
+def _encode_tensors(names, values, entries):
+    """Yields the data file's chunks and fills `entries` with each tensor's Entry."""
     offset = 0
     for name, value in zip(names, values):
-        data = _tensor_bytes(value)
-        index[name] = {"dtype": _dtype_of(value).name, "shape": list(value.shape),
-                       "offset": offset, "length": len(data), "crc32": zlib.crc32(data)}
+        data, entries[name] = bundle.tensor_record(value, _dtype_of(value), offset)
         offset += len(data)
         yield data
-
-
-def _index_bytes(doc):
-    return json.dumps(doc, indent=1).encode("utf-8")
 
 
 def _dtype_of(value):
@@ -252,6 +252,44 @@ def read_checkpoint(save_path):
     raise AssertionError("unreachable")
 
 
+def _read_bundle_tensors(save_path, index):
+    n = index["num_shards"]
+    if n == 1:
+        shards = [_read_data(save_path, index)]
+    else:  # a sharded TF save: no pending file, one data file per shard
+        shards = []
+        for i in range(n):
+            path = bundle.data_file_name(save_path, i, n)
+            try:
+                with open(path, "rb") as f:
+                    shards.append((path, f.read()))
+            except FileNotFoundError:
+                raise _not_valid(save_path) from None
+    out = {}
+    for name, entry in index["entries"].items():
+        path, data = shards[entry.shard_id]
+        try:
+            out[name] = bundle.decode_tensor(name, entry, data)
+        except bundle.BundleError as e:
+            raise _bundle_error(path, e) from e
+    return out
+
+
+def checkpoint_metadata(save_path):
+    """{name: (DType, shape tuple)} from the checkpoint's index alone."""
+    index, _ = _read_index(save_path)
+    if index.get("bundle"):
+        out = {}
+        for name, e in index["entries"].items():
+            try:
+                out[name] = (bundle.dtype_of_enum(e.dtype, name), tuple(e.shape))
+            except bundle.BundleError as err:
+                raise _bundle_error(save_path + _INDEX_SUFFIX, err) from err
+        return out
+    return {n: (dtypes.as_dtype(e["dtype"]), tuple(e["shape"]))
+            for n, e in index["tensors"].items()}
+
+
 def _stamp(path):
     """Identifies one version of a file: every save replaces the index by a rename."""
     try:
@@ -269,6 +307,8 @@ def _read_index(save_path):
             raw = f.read()
     except FileNotFoundError:
         raise _not_valid(save_path) from None
+    if not _is_legacy(raw):
+        return _read_bundle_index(raw, index_path), (st.st_ino, st.st_mtime_ns, st.st_size)
     try:
         index = json.loads(raw.decode("utf-8"))
         if index.get("format") != _FORMAT:
@@ -279,6 +319,25 @@ def _read_index(save_path):
     except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError) as e:
         raise _data_loss(index_path, f"corrupt index ({e})") from e
     return index, (st.st_ino, st.st_mtime_ns, st.st_size)
+
+
+_BUNDLE_ERRORS = {"data_loss": errors.DataLossError, "invalid": errors.InvalidArgumentError,
+                  "unimplemented": errors.UnimplementedError}
+
+
+def _bundle_error(path, e: bundle.BundleError):
+    if e.kind == "data_loss":
+        return _data_loss(path, str(e))
+    return _BUNDLE_ERRORS[e.kind](None, None, f"{path}: {e}")
+
+
+def _read_bundle_index(raw, index_path):
+    try:
+        header, entries = bundle.read_index(raw)
+    except bundle.BundleError as e:
+        raise _bundle_error(index_path, e) from e
+    return {"bundle": True, "num_shards": header.num_shards, "entries": entries,
+            "data_file": header.pending_data}
 
 
 def _read_data(save_path, index):
@@ -299,6 +358,8 @@ def _read_data(save_path, index):
 
 
 def _read_tensors(save_path, index):
+    if index.get("bundle"):
+        return _read_bundle_tensors(save_path, index)
     data_path, data = _read_data(save_path, index)
     total = int(index["data_size"])
     if len(data) != total:
@@ -449,7 +510,7 @@ def remove_checkpoint(checkpoint_prefix, checkpoint_format_version=None,
     named = None
     with contextlib.suppress(OSError, ValueError, AttributeError):
         with open(prefix + _INDEX_SUFFIX, "rb") as f:
-            named = json.loads(f.read().decode("utf-8")).get("data_file")
+            named = _named_data_file(f.read())
     paths = _files_of(prefix, meta_graph_suffix)
     if isinstance(named, str) and _is_pending_data_of(os.path.basename(prefix), named):
         paths.append(os.path.join(os.path.dirname(prefix), named))
@@ -616,16 +677,15 @@ class Saver:
         values = sess.run([self._vars[n].op.outputs[0] for n in names])
         values = [np.asarray(v) if not isinstance(v, bytes) else np.array(v, dtype=object)
                   for v in values]
-        index = {}
+        entries = {}
         usual = prefix + _DATA_SUFFIX
         pending = _temp_name(usual)
-        _write_synced(pending, _encode_tensors(names, values, index), usual)
-        doc = {"format": _FORMAT, "data_file": os.path.basename(pending),
-               "data_size": sum(e["length"] for e in index.values()), "tensors": index}
+        _write_synced(pending, _encode_tensors(names, values, entries), usual)
         # The index must not become durable before the name of the data it points to.
         _sync_dir(os.path.dirname(prefix) or ".")
         try:
-            _atomic_write(prefix + _INDEX_SUFFIX, [_index_bytes(doc)])  # the commit
+            _atomic_write(prefix + _INDEX_SUFFIX,  # the commit
+                          [bundle.index_bytes(entries, os.path.basename(pending))])
         except BaseException:
             # An interrupt can land just after the rename: keep what the index names.
             if not _committed_pending(os.path.dirname(pending), os.path.basename(pending)):
@@ -636,8 +696,7 @@ class Saver:
             os.replace(pending, usual)
         except OSError as e:
             raise _io_error(usual, e) from e
-        doc["data_file"] = os.path.basename(usual)
-        _atomic_write(prefix + _INDEX_SUFFIX, [_index_bytes(doc)])
+        _atomic_write(prefix + _INDEX_SUFFIX, [bundle.index_bytes(entries)])
 
     def export_meta_graph(self, filename=None, collection_list=None, as_text=False,
                           export_scope=None, clear_devices=False, clear_extraneous_savers=False,

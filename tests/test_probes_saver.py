@@ -192,10 +192,8 @@ def test_next_save_removes_only_temp_files_of_dead_saves(tmp_path):
         # that data file is the checkpoint's, not garbage.
         committed = f"other.data-00000-of-00001.tmp-{dead}-fedcba98"
         saver.save(sess, str(tmp_path / "other"), write_state=False)
-        doc = json.loads((tmp_path / "other.index").read_text())
         os.replace(tmp_path / "other.data-00000-of-00001", tmp_path / committed)
-        doc["data_file"] = committed
-        (tmp_path / "other.index").write_text(json.dumps(doc))
+        _name_pending_data(tmp_path / "other.index", committed)
         saver.save(sess, prefix)
         assert _temp_files(tmp_path) == sorted(busy + [committed])
         w.load(np.zeros(4), sess)
@@ -208,6 +206,14 @@ def test_next_save_removes_only_temp_files_of_dead_saves(tmp_path):
         live.wait()
 
 
+def _name_pending_data(index_path, name):
+    """Rewrites an index as a save that committed and died before renaming its data."""
+    bundle = saver_mod.bundle
+    _, entries = bundle.read_index(open(index_path, "rb").read())
+    with open(index_path, "wb") as f:
+        f.write(bundle.index_bytes(entries, name))
+
+
 def test_rotation_removes_a_committed_data_file_under_its_temp_name(tmp_path):
     w = variables.Variable(np.arange(4, dtype=np.float32), name="w")
     sess = session(jit=False)
@@ -216,9 +222,7 @@ def test_rotation_removes_a_committed_data_file_under_its_temp_name(tmp_path):
     first = saver.save(sess, str(tmp_path / "m"), global_step=1)
     committed = f"m-1.data-00000-of-00001.tmp-{_dead_pid()}-0123abcd"
     os.replace(first + ".data-00000-of-00001", tmp_path / committed)
-    doc = json.loads(open(first + ".index").read())
-    doc["data_file"] = committed
-    open(first + ".index", "w").write(json.dumps(doc))
+    _name_pending_data(first + ".index", committed)
     saver.save(sess, str(tmp_path / "m"), global_step=2)
     assert os.listdir(tmp_path) and _temp_files(tmp_path) == []
     assert not os.path.exists(first + ".index")
@@ -310,12 +314,15 @@ def test_checkpoint_written_by_the_previous_format_restores(tmp_path):
     sess = session(jit=False)
     Saver([w]).restore(sess, str(tmp_path / "old"))
     assert sess.run(w.op.outputs[0]).tolist() == [1.5, -2.0]
-    # and a save writes that same layout back
+    # and a save writes it back in TF's format, naming the usual data file
     Saver([w]).save(sess, str(tmp_path / "old"))
     assert sorted(os.listdir(tmp_path)) == ["checkpoint", "old.data-00000-of-00001",
                                             "old.index", "old.meta"]
-    doc = json.loads((tmp_path / "old.index").read_text())
-    assert doc["data_file"] == "old.data-00000-of-00001" and doc["data_size"] == len(data)
+    header, entries = saver_mod.bundle.read_index((tmp_path / "old.index").read_bytes())
+    assert header.pending_data is None and entries["w"].size == len(data)
+    w.load(np.zeros(2), sess)
+    Saver([w]).restore(sess, str(tmp_path / "old"))
+    assert sess.run(w.op.outputs[0]).tolist() == [1.5, -2.0]
 
 
 def test_directory_removed_during_save_is_value_error_as_in_tf(tmp_path, monkeypatch):

@@ -139,16 +139,16 @@ def test_crash_mid_save_keeps_previous_checkpoint(tmp_path, monkeypatch):
     same = saver.save(sess, str(tmp_path / "fixed"))
     w.load(np.full((2, 3), 5.0), sess)
 
-    real = saver_mod._tensor_bytes
+    real = saver_mod.bundle.tensor_record
     calls = []
 
-    def crash_on_second(value):
+    def crash_on_second(value, dtype, offset):
         calls.append(1)
         if len(calls) == 2:
             raise OSError("disk full")
-        return real(value)
+        return real(value, dtype, offset)
 
-    monkeypatch.setattr(saver_mod, "_tensor_bytes", crash_on_second)
+    monkeypatch.setattr(saver_mod.bundle, "tensor_record", crash_on_second)
     # An OSError without an errno is TF's UnknownError, naming the file being written.
     data_file = ".data-00000-of-00001; disk full"
     with pytest.raises(tf.errors.UnknownError, match="model-2" + data_file):

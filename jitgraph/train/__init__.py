@@ -12,6 +12,8 @@ from jitgraph.train.learning_rates import (exponential_decay, inverse_time_decay
 from jitgraph.saver import (Saver, checkpoint_exists, get_checkpoint_mtimes,
                             get_checkpoint_state, latest_checkpoint, remove_checkpoint,
                             update_checkpoint_state)
+from jitgraph.checkpoint.reader import (CheckpointReader, NewCheckpointReader, list_variables,
+                                        load_checkpoint)
 from jitgraph.train.moving_averages import ExponentialMovingAverage
 from jitgraph.train.session_run_hook import (SessionRunArgs, SessionRunContext,
                                              SessionRunHook, SessionRunValues)
