@@ -12,6 +12,15 @@ os.environ.setdefault("JITGRAPH_CACHE_DIR", os.path.join(
     os.path.dirname(os.path.dirname(os.path.abspath(__file__))), ".jitgraph-test-cache"))
 
 
+@pytest.fixture(params=["jit", "interp"])
+def engine(request):
+    """The engine a test runs on: "jit" (Numba) or "interp" (the numpy interpreter).
+
+    One parameter per engine, so a failure's test id names the engine that failed;
+    pass it to helpers.session / check_gradients."""
+    return request.param
+
+
 @pytest.fixture(autouse=True)
 def _fresh_default_graph():
     """Each test builds in a fresh default graph, as a new TF 1.x program would."""

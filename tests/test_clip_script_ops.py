@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import jitgraph as tf
-from helpers import check_gradients, run_both
+from helpers import check_gradients, run_both, run_on
 
 
 def test_norms_and_clipping_match_tf_formulas():
@@ -22,9 +22,9 @@ def test_norms_and_clipping_match_tf_formulas():
         np.testing.assert_allclose(got, want, rtol=1e-6)
 
 
-def test_clip_by_norm_gradient():
+def test_clip_by_norm_gradient(engine):
     check_gradients(lambda t: tf.clip_by_norm(t, 1.0) * tf.constant([1.0, 2.0, 3.0], tf.float64),
-                    {"t": np.array([0.5, -1.0, 2.0])})
+                    {"t": np.array([0.5, -1.0, 2.0])}, engine=engine)
 
 
 def test_py_func_print_check_numerics():
@@ -69,11 +69,11 @@ def test_asserts_raise_at_run_time_and_statically():
         sess.run(check, {x: [11.0]})
 
 
-def test_top_k_in_top_k_sort_sequence_mask():
+def test_top_k_in_top_k_sort_sequence_mask(engine):
     x = tf.constant([[1.0, 5.0, 3.0, 5.0], [2.0, 0.0, 7.0, 1.0]])
     v, i = tf.nn.top_k(x, 2)
-    out = run_both([v, i, tf.nn.in_top_k(x, [1, 3], 2), tf.sequence_mask([1, 3], 4),
-                    tf.sort(x, direction="DESCENDING"), tf.argsort(x)])
+    out = run_on(engine, [v, i, tf.nn.in_top_k(x, [1, 3], 2), tf.sequence_mask([1, 3], 4),
+                          tf.sort(x, direction="DESCENDING"), tf.argsort(x)])
     np.testing.assert_array_equal(out[0], [[5, 5], [7, 2]])
     np.testing.assert_array_equal(out[1], [[1, 3], [2, 0]])  # ties: the lower index first
     assert out[2].tolist() == [True, False]
@@ -81,4 +81,4 @@ def test_top_k_in_top_k_sort_sequence_mask():
     np.testing.assert_array_equal(out[4], [[5, 5, 3, 1], [7, 2, 1, 0]])
     np.testing.assert_array_equal(out[5], [[0, 2, 1, 3], [1, 3, 0, 2]])
     check_gradients(lambda t: tf.nn.top_k(t, 2)[0] * tf.constant([1.0, 2.0], tf.float64),
-                    {"t": np.array([[0.3, -1.0, 2.0], [1.5, 0.2, 0.1]])})
+                    {"t": np.array([[0.3, -1.0, 2.0], [1.5, 0.2, 0.1]])}, engine=engine)

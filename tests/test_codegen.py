@@ -120,7 +120,8 @@ def test_dropout_training_agrees_between_engines_on_the_fast_path():
         sess.jit = jit
         sess.run(tf.global_variables_initializer())
         runs.append([sess.run((train, loss), feed)[1] for _ in range(6)])
-    np.testing.assert_allclose(runs[0], runs[1], rtol=1e-5)
+    np.testing.assert_allclose(runs[0], runs[1], rtol=1e-5,
+                               err_msg="engine jit diverged from engine interp")
     assert len(set(np.round(runs[0], 6))) > 1  # a new mask every run
 
 

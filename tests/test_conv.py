@@ -112,7 +112,7 @@ def _weights(shape, seed):
     return tf.constant(np.random.default_rng(seed).standard_normal(shape))
 
 
-def test_conv_gradients():
+def test_conv_gradients(engine):
     rng = np.random.default_rng(2)
 
     def build(x, w):
@@ -121,10 +121,10 @@ def test_conv_gradients():
         return (tf.reduce_sum(same * _weights([1, 3, 2, 3], 3))
                 + tf.reduce_sum(valid * _weights([1, 3, 3, 3], 4)))
     check_gradients(build, {"x": rng.standard_normal((1, 5, 4, 2)),
-                            "w": rng.standard_normal((3, 2, 2, 3))})
+                            "w": rng.standard_normal((3, 2, 2, 3))}, engine=engine)
 
 
-def test_backprop_ops_gradients():
+def test_backprop_ops_gradients(engine):
     """Conv2DBackpropInput/Filter as ops of their own (as in second-order gradients)."""
     from jitgraph.ops.conv_ops import conv2d_backprop_filter, conv2d_backprop_input
     rng = np.random.default_rng(10)
@@ -136,10 +136,10 @@ def test_backprop_ops_gradients():
                 + tf.reduce_sum(dw * _weights([3, 3, 2, 3], 12)))
     check_gradients(build, {"f": rng.standard_normal((3, 3, 2, 3)),
                             "dy": rng.standard_normal((1, 3, 2, 3)),
-                            "x": rng.standard_normal((1, 5, 4, 2))})
+                            "x": rng.standard_normal((1, 5, 4, 2))}, engine=engine)
 
 
-def test_pool_gradients():
+def test_pool_gradients(engine):
     rng = np.random.default_rng(5)
     # Distinct values keep the max unique, so finite differences see one winner per window.
     xv = rng.permutation(50).reshape(1, 5, 5, 2) / 7.0
@@ -153,7 +153,7 @@ def test_pool_gradients():
                 + tf.reduce_sum(mv * _weights([1, 4, 4, 2], 7))
                 + tf.reduce_sum(ap * _weights([1, 3, 3, 2], 8))
                 + tf.reduce_sum(av * _weights([1, 4, 3, 2], 9)))
-    check_gradients(build, {"x": xv}, eps=1e-4)
+    check_gradients(build, {"x": xv}, eps=1e-4, engine=engine)
 
 
 def test_integer_max_pool_runs_as_host_op():

@@ -359,16 +359,15 @@ def test_elements_are_copies(nojit):
 
 
 # -- with the JIT ------------------------------------------------------------------------
-def test_get_next_feeds_compiled_stage():
+def test_get_next_feeds_compiled_stage(engine):
     x = np.arange(12, dtype=np.float32).reshape(6, 2)
     ds = tf.data.Dataset.from_tensor_slices((x, np.arange(6, dtype=np.float32)))
     ds = ds.map(lambda a, b: (a * 2.0, b + 1.0)).batch(4)
     a, b = ds.make_one_shot_iterator().get_next()
     out = tf.reduce_sum(a, axis=1) * b
-    for jit in (True, False):
-        sess = session(jit=jit)
-        got = drain(sess, out)
-        np.testing.assert_allclose(np.concatenate(got), (x * 2).sum(1) * (np.arange(6) + 1))
+    sess = session(jit=engine)
+    got = drain(sess, out)
+    np.testing.assert_allclose(np.concatenate(got), (x * 2).sum(1) * (np.arange(6) + 1))
 
 
 def test_map_per_element_compiled():

@@ -8,7 +8,7 @@ import os
 
 import numpy as np
 import pytest
-from helpers import check_gradients, run_both
+from helpers import check_gradients, run_both, session
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -171,7 +171,7 @@ def _away_from_kinks(shape, seed):
     return x
 
 
-def test_activation_gradients():
+def test_activation_gradients(engine):
     rs = np.random.RandomState(1)
     c = [rs.randn(3, 4) for _ in range(7)]
 
@@ -179,10 +179,10 @@ def test_activation_gradients():
         acts = [tf.nn.relu(x), tf.nn.relu6(x), tf.nn.elu(x), tf.nn.selu(x),
                 tf.nn.leaky_relu(x, alpha=0.3), tf.nn.softplus(x), tf.nn.softsign(x)]
         return tf.add_n([a * ci for a, ci in zip(acts, c)])
-    check_gradients(build, {"x": _away_from_kinks((3, 4), 2)})
+    check_gradients(build, {"x": _away_from_kinks((3, 4), 2)}, engine=engine)
 
 
-def test_softmax_and_cross_entropy_gradients():
+def test_softmax_and_cross_entropy_gradients(engine):
     rs = np.random.RandomState(3)
     c = rs.randn(3, 4)
     labels = np.array([1, 3, 0], np.int32)
@@ -197,10 +197,10 @@ def test_softmax_and_cross_entropy_gradients():
                 + tf.reduce_sum(tf.nn.sigmoid_cross_entropy_with_logits(
                     labels=tf.sigmoid(y), logits=x) * c)
                 + tf.reduce_sum(tf.nn.softmax(x, axis=0) * c))
-    check_gradients(build, {"x": rs.randn(3, 4), "y": rs.randn(3, 4)})
+    check_gradients(build, {"x": rs.randn(3, 4), "y": rs.randn(3, 4)}, engine=engine)
 
 
-def test_bias_add_l2_and_moments_gradients():
+def test_bias_add_l2_and_moments_gradients(engine):
     rs = np.random.RandomState(4)
     c = rs.randn(3, 4)
 
@@ -209,7 +209,7 @@ def test_bias_add_l2_and_moments_gradients():
         return (tf.reduce_sum(tf.nn.bias_add(x, b) * c) + tf.nn.l2_loss(x) * 0.1
                 + tf.reduce_sum(tf.nn.l2_normalize(x, axis=1) * c)
                 + tf.reduce_sum(m * b) + tf.reduce_sum(v * b))
-    check_gradients(build, {"x": rs.randn(3, 4), "b": rs.randn(4)})
+    check_gradients(build, {"x": rs.randn(3, 4), "b": rs.randn(4)}, engine=engine)
 
 
 def test_softmax_cross_entropy_v1_stops_label_gradient():
@@ -244,13 +244,11 @@ def test_errors():
         tf.nn.dropout(x, rate=1.0)
 
 
-@pytest.mark.parametrize("jit", [True, False])
-def test_label_out_of_range_is_invalid_argument(jit):
+def test_label_out_of_range_is_invalid_argument(engine):
     x = tf.placeholder(tf.float32, [None, 4])
     lab = tf.placeholder(tf.int32, [None])
     loss = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=lab, logits=x)
-    sess = tf.Session()
-    sess.jit = jit
+    sess = session(jit=engine)
     with pytest.raises(tf.errors.InvalidArgumentError,
                        match=r"Received a label value of 4 which is outside the valid range "
                              r"of \[0, 4\)"):
@@ -344,24 +342,21 @@ FULL_REF = json.load(open(os.path.join(os.path.dirname(__file__), "reference",
                                        "tf_reference.json")))
 
 
-@pytest.mark.parametrize("jit", [True, False])
-def test_softmax_log_gradient_matches_tf(jit):
+def test_softmax_log_gradient_matches_tf(engine):
     from reference.reference_data import gradient_inputs
     case = FULL_REF["gradients"]["cases"]["softmax_log"]
     d = gradient_inputs()
     x = tf.placeholder(tf.float32, [3, 4])
     c = tf.placeholder(tf.float32, [3, 4])
     y = tf.reduce_sum(tf.log(tf.nn.softmax(x)) * c)
-    sess = tf.Session()
-    sess.jit = jit
+    sess = session(jit=engine)
     val, gx, gc = sess.run([y] + tf.gradients(y, [x, c]), {x: d["x34"], c: d["c34"]})
     np.testing.assert_allclose(val, case["value"], rtol=1e-5)
     np.testing.assert_allclose(gx, case["grads"]["x"], rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(gc, case["grads"]["c"], rtol=1e-5, atol=1e-6)
 
 
-@pytest.mark.parametrize("jit", [True, False])
-def test_mlp_gradient_descent_matches_tf(jit):
+def test_mlp_gradient_descent_matches_tf(engine):
     # TF's MLP reference (relu dense layer, sparse softmax CE loss, SGD 0.1), with the
     # update done in numpy so only tf.nn / tf.losses and gradients are under test.
     from reference.reference_data import mlp_data
@@ -373,8 +368,7 @@ def test_mlp_gradient_descent_matches_tf(jit):
     logits = tf.nn.bias_add(tf.matmul(h, ph["W2"]), ph["b2"])
     loss = tf.losses.sparse_softmax_cross_entropy(tf.constant(d["labels"]), logits)
     grads = tf.gradients(loss, [ph[k] for k in names])
-    sess = tf.Session()
-    sess.jit = jit
+    sess = session(jit=engine)
     w = {k: d[k].copy() for k in names}
     losses = []
     for _ in range(ref["steps"]):

@@ -8,7 +8,7 @@ import os
 
 import numpy as np
 import pytest
-from helpers import check_gradients, run_both, session
+from helpers import check_gradients, run_both, run_on, session
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -75,7 +75,7 @@ def test_strided_slice_and_slice():
     np.testing.assert_array_equal(out[3], X3[2:3, 1:3, 3:])
 
 
-def test_slice_errors():
+def test_slice_errors(engine):
     x = tf.placeholder(tf.float32, [4, 5])
     with pytest.raises(ValueError, match=r"Expected size\[1\] in \[0, 3\], but got 4"):
         tf.slice(x, [0, 2], [1, 4])
@@ -87,9 +87,8 @@ def test_slice_errors():
         x[7]
     y = tf.placeholder(tf.float32, [None, 5])
     i = tf.placeholder(tf.int32, [])
-    for jit in (True, False):
-        with pytest.raises(tf.errors.InvalidArgumentError, match="out of bounds"):
-            session(jit=jit).run(y[i], {y: np.zeros((2, 5), np.float32), i: 3})
+    with pytest.raises(tf.errors.InvalidArgumentError, match="out of bounds"):
+        session(jit=engine).run(y[i], {y: np.zeros((2, 5), np.float32), i: 3})
 
 
 _INDEX = st.one_of(st.integers(-4, 3), st.just(None), st.just(Ellipsis),
@@ -122,12 +121,12 @@ def test_getitem_random_keys_match_numpy(key):
     np.testing.assert_array_equal(got, expect)
 
 
-def test_getitem_and_slice_gradients():
+def test_getitem_and_slice_gradients(engine):
     x = RNG.randn(4, 5).astype(np.float64)
-    check_gradients(lambda x: x[1:3, ::-2] * 2.0 + x[-1, None, 1:4] ** 2, {"x": x})
-    check_gradients(lambda x: tf.slice(x, [1, 1], [2, -1]) ** 2 + x[2, 3], {"x": x})
+    check_gradients(lambda x: x[1:3, ::-2] * 2.0 + x[-1, None, 1:4] ** 2, {"x": x}, engine=engine)
+    check_gradients(lambda x: tf.slice(x, [1, 1], [2, -1]) ** 2 + x[2, 3], {"x": x}, engine=engine)
     check_gradients(lambda x: tf.strided_slice(x, [3, 0], [0, 5], [-1, 2]) * x[1:, 0:1],
-                    {"x": x})
+                    {"x": x}, engine=engine)
 
 
 # -- transpose / concat / split -------------------------------------------------------------
@@ -172,13 +171,13 @@ def test_transpose_concat_split_errors():
     assert tf.concat([a], 0).op.type == "Identity"
 
 
-def test_transpose_concat_split_gradients():
+def test_transpose_concat_split_gradients(engine):
     def build(a, b):
         c = tf.concat([a, tf.transpose(b)], axis=-1)
         p, q = tf.split(c, [2, -1], axis=1)
         r, s = tf.split(tf.transpose(c), 2, axis=0)
         return tf.reduce_sum(p * 3.0) + tf.reduce_sum(q ** 2) + tf.reduce_sum(r * s)
-    check_gradients(build, {"a": RNG.randn(3, 4), "b": RNG.randn(2, 3)})
+    check_gradients(build, {"a": RNG.randn(3, 4), "b": RNG.randn(2, 3)}, engine=engine)
 
 
 # -- tile / pad / reverse / cumsum / broadcast_to / clip ---------------------------------------
@@ -226,7 +225,7 @@ def test_pad_errors():
         tf.pad(x, [[1, 0], [0, 0]], mode="WRAP")
 
 
-def test_tile_pad_reverse_cumsum_gradients():
+def test_tile_pad_reverse_cumsum_gradients(engine):
     def build(x, lo):
         y = tf.tile(x, [2, 1]) * tf.pad(x, [[1, 2], [0, 0]], mode="REFLECT")[:6]
         z = tf.pad(x, [[2, 2], [1, 3]], mode="SYMMETRIC") ** 2
@@ -235,7 +234,7 @@ def test_tile_pad_reverse_cumsum_gradients():
         u = tf.clip_by_value(x, lo, 0.5) * tf.broadcast_to(lo, [3, 4])
         return [tf.reduce_sum(t) for t in (y, z, w, v, u)]
     x = np.array([[0.1, -1.2, 0.7, 2.0], [1.1, 0.3, -0.4, 0.9], [-0.8, 0.6, 1.5, -2.1]])
-    check_gradients(lambda x, lo: tf.add_n(build(x, lo)), {"x": x, "lo": [[-0.3]]})
+    check_gradients(lambda x, lo: tf.add_n(build(x, lo)), {"x": x, "lo": [[-0.3]]}, engine=engine)
 
 
 # -- gather / one_hot / argmax / range / where / boolean_mask ----------------------------------
@@ -281,29 +280,27 @@ def test_gather_one_hot_argmax_range_both_engines():
     assert out["r4"].dtype == np.float64
 
 
-def test_gather_out_of_range_is_invalid_argument():
+def test_gather_out_of_range_is_invalid_argument(engine):
     p = tf.placeholder(tf.float32, [5, 2])
     idx = tf.placeholder(tf.int32, [None])
     y = tf.gather(p, idx)
-    for jit in (True, False):
-        with pytest.raises(tf.errors.InvalidArgumentError,
-                           match=r"indices\[3\] = 7 is not in \[0, 5\)"):
-            session(jit=jit).run(y, {p: np.zeros((5, 2), np.float32),
-                                     idx: np.array([0, 1, 4, 7], np.int32)})
+    with pytest.raises(tf.errors.InvalidArgumentError,
+                       match=r"indices\[3\] = 7 is not in \[0, 5\)"):
+        session(jit=engine).run(y, {p: np.zeros((5, 2), np.float32),
+                                    idx: np.array([0, 1, 4, 7], np.int32)})
 
 
-def test_gather_out_of_range_names_position_in_nd_indices():
+def test_gather_out_of_range_names_position_in_nd_indices(engine):
     p = tf.placeholder(tf.float32, [None, 2])
     idx = tf.placeholder(tf.int32, [None, 2])
     y = tf.gather(p, idx)
-    for jit in (True, False):
-        with pytest.raises(tf.errors.InvalidArgumentError,
-                           match=r"indices\[1,0\] = -1 is not in \[0, 3\)"):
-            session(jit=jit).run(y, {p: np.zeros((3, 2), np.float32),
-                                     idx: np.array([[0, 1], [-1, 2]], np.int32)})
+    with pytest.raises(tf.errors.InvalidArgumentError,
+                       match=r"indices\[1,0\] = -1 is not in \[0, 3\)"):
+        session(jit=engine).run(y, {p: np.zeros((3, 2), np.float32),
+                                    idx: np.array([[0, 1], [-1, 2]], np.int32)})
 
 
-def test_gradients_with_unknown_dims_match_known_dims():
+def test_gradients_with_unknown_dims_match_known_dims(engine):
     """The gradient builders' dynamic-shape paths (Shape ops, computed sizes) agree with
     the static ones, which check_gradients verifies numerically."""
     xv = RNG.randn(3, 4).astype(np.float32)
@@ -317,7 +314,7 @@ def test_gradients_with_unknown_dims_match_known_dims():
         loss = tf.add_n([tf.reduce_sum(t * t) for t in terms])
         grads.append(tf.gradients(loss, [x, y]))
     known = session(jit=False).run(grads[0], feeds)
-    dynamic = run_both(grads[1], feeds)
+    dynamic = run_on(engine, grads[1], feeds)
     for a, b in zip(known, dynamic):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5)
 
@@ -344,7 +341,7 @@ def test_one_hot_out_of_range_and_where_boolean_mask():
     np.testing.assert_array_equal(out["bm_axis"], X2[:, [0, 2, 3]])
 
 
-def test_gather_boolean_mask_gradients():
+def test_gather_boolean_mask_gradients(engine):
     idx = np.array([[0, 2], [2, 4]], np.int32)
 
     def build(p, q):
@@ -352,11 +349,11 @@ def test_gather_boolean_mask_gradients():
         b = tf.gather(q, [2, 0, 2], axis=1) ** 2
         c = tf.boolean_mask(q, [[True, False, True], [False, True, True]]) * 3.0
         return tf.reduce_sum(a) + tf.reduce_sum(b) + tf.reduce_sum(c)
-    check_gradients(build, {"p": RNG.randn(5, 3), "q": RNG.randn(2, 3)})
+    check_gradients(build, {"p": RNG.randn(5, 3), "q": RNG.randn(2, 3)}, engine=engine)
 
 
 # -- tensordot --------------------------------------------------------------------------------
-def test_tensordot_values_and_gradients():
+def test_tensordot_values_and_gradients(engine):
     a = tf.placeholder(tf.float32, [None, 3, 4])
     b = tf.constant(RNG.randn(4, 3, 2).astype(np.float32))
     t1 = tf.tensordot(a, b, [[1, 2], [1, 0]])
@@ -365,14 +362,14 @@ def test_tensordot_values_and_gradients():
     assert t1.shape.ndims == 2 and t2.shape.ndims == 3
     assert t0.shape.as_list() == [3, 4, 4]
     av = RNG.randn(2, 3, 4).astype(np.float32)
-    out = run_both([t1, t2, t0], {a: av}, rtol=1e-4, atol=1e-5)
+    out = run_on(engine, [t1, t2, t0], {a: av})
     bv = tf.Session().run(b)
     np.testing.assert_allclose(out[0], np.tensordot(av, bv, [[1, 2], [1, 0]]), rtol=1e-4,
                                atol=1e-5)
     np.testing.assert_allclose(out[1], np.tensordot(av, bv[:, :, 0], 1), rtol=1e-4, atol=1e-5)
     np.testing.assert_allclose(out[2], np.tensordot(X2, X2[0], 0), rtol=1e-5)
     check_gradients(lambda x, y: tf.tensordot(x, y, [[0, 2], [1, 0]]),
-                    {"x": RNG.randn(2, 3, 2), "y": RNG.randn(2, 2, 3)})
+                    {"x": RNG.randn(2, 3, 2), "y": RNG.randn(2, 2, 3)}, engine=engine)
     with pytest.raises(ValueError, match="Dimensions must be equal"):
         tf.tensordot(a, b, [[1], [0]])
 

@@ -27,7 +27,7 @@ OPTIMIZERS = {
 }
 
 
-def test_guide_linear_regression_matches_tf():
+def test_guide_linear_regression_matches_tf(engine):
     ref = REF["linreg"]
     d = reference_data.linreg_data()
     x = tf.constant(d["x"])
@@ -43,16 +43,15 @@ def test_guide_linear_regression_matches_tf():
     assert (y_pred.name, loss.name, train.name) == (ref["y_pred_name"], ref["loss_name"],
                                                     ref["train_op_name"])
     init = tf.global_variables_initializer()
-    for jit in (True, False):
-        sess = session(jit=jit)
-        sess.run(init)
-        np.testing.assert_allclose(sess.run(y_pred).ravel(), ref["initial_y_pred"], rtol=1e-6)
-        losses = [sess.run((train, loss))[1] for _ in range(ref["steps"])]
-        np.testing.assert_allclose(losses, ref["losses"], rtol=2e-6)
-        np.testing.assert_allclose(sess.run(loss), ref["final_loss"], rtol=1e-5)
-        np.testing.assert_allclose(sess.run(linear_model.kernel), ref["final_kernel"],
-                                   rtol=1e-5)
-        np.testing.assert_allclose(sess.run(y_pred), ref["final_y_pred"], rtol=1e-5)
+    sess = session(jit=engine)
+    sess.run(init)
+    np.testing.assert_allclose(sess.run(y_pred).ravel(), ref["initial_y_pred"], rtol=1e-6)
+    losses = [sess.run((train, loss))[1] for _ in range(ref["steps"])]
+    np.testing.assert_allclose(losses, ref["losses"], rtol=2e-6)
+    np.testing.assert_allclose(sess.run(loss), ref["final_loss"], rtol=1e-5)
+    np.testing.assert_allclose(sess.run(linear_model.kernel), ref["final_kernel"],
+                               rtol=1e-5)
+    np.testing.assert_allclose(sess.run(y_pred), ref["final_y_pred"], rtol=1e-5)
 
 
 def _mlp(opt_key):
@@ -72,7 +71,7 @@ def _mlp(opt_key):
 
 
 @pytest.mark.parametrize("opt_key", list(OPTIMIZERS))
-def test_mlp_optimizers_match_tf(opt_key):
+def test_mlp_optimizers_match_tf(opt_key, engine):
     ref = REF["mlp"][opt_key]
     h, logits, loss, gs, opt, train = _mlp(opt_key)
     assert [v.name for v in tf.global_variables()] == ref["global_variable_names"]
@@ -83,23 +82,22 @@ def test_mlp_optimizers_match_tf(opt_key):
                                                 ref["hidden_name"])
     assert gs.name == ref["global_step_name"] and gs.dtype.name == ref["global_step_dtype"]
     init = tf.global_variables_initializer()
-    for jit in (True, False):
-        sess = session(jit=jit)
-        sess.run(init)
-        losses, steps = [], []
-        for _ in range(ref["steps"]):
-            _, l, g = sess.run([train, loss, gs])
-            losses.append(l)
-            steps.append(g)
-        np.testing.assert_allclose(losses, ref["losses"], rtol=1e-5, atol=1e-6)
-        assert steps == ref["global_step_fetched_with_train"]  # post-increment, as TF
-        np.testing.assert_allclose(sess.run(loss), ref["final_loss"], rtol=1e-5)
-        assert sess.run(gs) == ref["final_global_step"]
-        byname = {v.name: v for v in tf.global_variables()}
-        for name, want in {**ref["final_variables"], **ref["final_slots"],
-                           **ref["final_other_variables"]}.items():
-            np.testing.assert_allclose(np.ravel(sess.run(byname[name])), np.ravel(want),
-                                       rtol=1e-4, atol=1e-6, err_msg=f"{name} jit={jit}")
+    sess = session(jit=engine)
+    sess.run(init)
+    losses, steps = [], []
+    for _ in range(ref["steps"]):
+        _, l, g = sess.run([train, loss, gs])
+        losses.append(l)
+        steps.append(g)
+    np.testing.assert_allclose(losses, ref["losses"], rtol=1e-5, atol=1e-6)
+    assert steps == ref["global_step_fetched_with_train"]  # post-increment, as TF
+    np.testing.assert_allclose(sess.run(loss), ref["final_loss"], rtol=1e-5)
+    assert sess.run(gs) == ref["final_global_step"]
+    byname = {v.name: v for v in tf.global_variables()}
+    for name, want in {**ref["final_variables"], **ref["final_slots"],
+                       **ref["final_other_variables"]}.items():
+        np.testing.assert_allclose(np.ravel(sess.run(byname[name])), np.ravel(want),
+                                   rtol=1e-4, atol=1e-6, err_msg=f"{name} ({engine})")
 
 
 def test_train_step_is_one_compiled_stage():

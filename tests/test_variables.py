@@ -6,7 +6,7 @@ import jitgraph as tf
 from helpers import session
 
 
-def test_variable_basics_and_names():
+def test_variable_basics_and_names(engine):
     v = tf.Variable([1.0, 2.0, 3.0])
     w = tf.Variable(0, name="counter", trainable=False)
     assert v.name == "Variable:0" and v.op.name == "Variable" and v.dtype == tf.float32
@@ -16,17 +16,16 @@ def test_variable_basics_and_names():
     assert v.initializer.name == "Variable/Assign" and v.value().name == "Variable/read:0"
     y = v * 2.0 + 1.0
     init = tf.global_variables_initializer()
-    for jit in (True, False):
-        sess = session(jit=jit)
-        with pytest.raises(tf.errors.FailedPreconditionError,
-                           match="Attempting to use uninitialized value Variable"):
-            sess.run(y)
-        sess.run(init)  # the session is still usable after the error
-        np.testing.assert_array_equal(sess.run(y), [3.0, 5.0, 7.0])
-        assert sess.run(v.assign_add([1.0, 1.0, 1.0])).tolist() == [2.0, 3.0, 4.0]
-        assert sess.run(tf.assign_sub(w, 2)) == -2
-        v.load([5.0, 6.0, 7.0], sess)
-        np.testing.assert_array_equal(sess.run(y), [11.0, 13.0, 15.0])
+    sess = session(jit=engine)
+    with pytest.raises(tf.errors.FailedPreconditionError,
+                       match="Attempting to use uninitialized value Variable"):
+        sess.run(y)
+    sess.run(init)  # the session is still usable after the error
+    np.testing.assert_array_equal(sess.run(y), [3.0, 5.0, 7.0])
+    assert sess.run(v.assign_add([1.0, 1.0, 1.0])).tolist() == [2.0, 3.0, 4.0]
+    assert sess.run(tf.assign_sub(w, 2)) == -2
+    v.load([5.0, 6.0, 7.0], sess)
+    np.testing.assert_array_equal(sess.run(y), [11.0, 13.0, 15.0])
 
 
 def test_initializer_covers_only_existing_variables():
