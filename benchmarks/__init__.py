@@ -12,6 +12,8 @@ A step workload (the default kind) defines:
   NAME         short name used on the command line (default: the file name)
   DESCRIPTION  one line for ``jitgraph bench --list``
   UNIT         what one call of the step is: "step", "run", "epoch"...
+  LONG         True for a workload that takes long even when quick (a whole
+               program, a big compile): ``--quick`` leaves it out unless named.
   setup(tf, quick) -> step
                builds the graph and the session with ``tf`` and returns a
                zero-argument callable: one call is one timed unit. Keep work

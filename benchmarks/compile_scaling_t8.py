@@ -9,5 +9,6 @@ from _rnn import make_workload
 NAME = "compile_scaling_t8"
 DESCRIPTION = "unrolled tanh RNN, T=8 (hidden 32, batch 16), Adam; first run = compile"
 UNIT = "step"
+LONG = True  # left out of `jitgraph bench --quick` unless named (t=2 stays)
 
 setup, setup_jax = make_workload(8)

@@ -5,6 +5,7 @@ import sys
 NAME = "program_cnn"
 DESCRIPTION = "300 steps of the cnn_step CNN + Adam (batch 64), eval every 100; new process"
 UNIT = "process"
+LONG = True  # left out of `jitgraph bench --quick` unless named
 KIND = "process"
 CACHE = "empty"
 

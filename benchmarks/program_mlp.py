@@ -9,6 +9,7 @@ import sys
 NAME = "program_mlp"
 DESCRIPTION = "2,000 steps of MLP 784-256-256-10 + Adam (batch 128), eval every 200; new process"
 UNIT = "process"
+LONG = True  # left out of `jitgraph bench --quick` unless named
 KIND = "process"
 CACHE = "empty"
 

@@ -197,7 +197,8 @@ def test_quick_run_through_real_workers(tmp_path, capsys, fake_engines):
     folder = write_workloads(tmp_path / "wl", tiny=TINY, broken=BROKEN,
                              proc=PROC.format(cache="warm", log=str(log)))
     out_json = tmp_path / "out.json"
-    rc = cli.main(["tiny", "broken", "proc", "--quick", "--no-progress",
+    # --repeat 3: a quick run's whole processes take one sample; three show the rotation.
+    rc = cli.main(["tiny", "broken", "proc", "--quick", "--repeat", "3", "--no-progress",
                    "--workloads-dir", str(folder), "--json", str(out_json),
                    "--engines", "jit,other,broken_engine,absent"])
     captured = capsys.readouterr()
@@ -240,7 +241,7 @@ def test_empty_cache_is_new_for_every_process(tmp_path, fake_engines):
     log = tmp_path / "runs.log"
     folder = write_workloads(tmp_path / "wl", proc=PROC.format(cache="empty", log=str(log)))
     result = runner.run(workloads.discover(folder), [fake_engines["jit"]],
-                        Settings.resolve(quick=True, warmup=1))
+                        Settings.resolve(quick=True, repeat=3, warmup=1))
     assert result.cell("proc", "jit").status == "ok"
     dirs = [line.split()[1] for line in log.read_text().splitlines()]
     assert len(dirs) == 4 and len(set(dirs)) == 4

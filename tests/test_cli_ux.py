@@ -145,14 +145,24 @@ def test_graph_image_without_graphviz_fails_in_one_line_and_keeps_the_dot(
     assert (tmp_path / "g.dot").read_text().startswith("digraph")
 
 
-def test_show_llvm_says_it_compiles_before_the_wait(cache, capsys):
+def test_show_llvm_and_asm_reuse_what_numba_stored(cache, capsys, monkeypatch):
     loaded = diskcache.load(SOURCE, {"fetches": [], "feeds": [], "ops": []})
     diskcache._reset_process_state()
-    rc, out, err = cache_run(capsys, "show", loaded.key[:8], "--llvm")
-    assert rc == 0 and "define" in out
-    first, last = err.strip().splitlines()[0], err.strip().splitlines()[-1]
-    assert first.startswith(f"compiling 1 function of entry {loaded.key[:12]} afresh for LLVM IR")
-    assert "done in" in last and "define" not in err
+    key = loaded.key
+    rc, out, err = cache_run(capsys, "show", key[:8], "--llvm")
+    assert rc == 0 and out.startswith("; ===== stage0(array(float64, 1d, C)) =====")
+    assert "define " in out and "compiling" not in err  # no Numba compile
+    assert err.splitlines()[0].startswith(f"loading entry {key[:12]} from the cache")
+    rc, out, err = cache_run(capsys, "show", key[:8], "--asm")
+    assert rc == 0 and "ret" in out and "compiling" not in err
+    assert diskcache.find(key).hits == 0  # showing is not a use
+    # Nothing usable stored: compiled afresh, and said so before the wait.
+    monkeypatch.setattr(cache_cli, "_from_libraries", lambda module, what: None)
+    rc, out, err = cache_run(capsys, "show", key[:8], "--llvm")
+    assert rc == 0 and "define " in out
+    compile_line = [x for x in err.splitlines() if x.startswith("compiling")][0]
+    assert compile_line.startswith(f"compiling 1 function of entry {key[:12]} afresh for LLVM IR")
+    assert "done in" in err.splitlines()[-1]
 
 
 def test_announce_ticks_on_a_terminal_and_says_one_line_elsewhere(monkeypatch):
@@ -212,6 +222,24 @@ def test_quick_leaves_out_long_workloads_unless_named(bench_env, tmp_path, capsy
     assert {c["workload"] for c in json.loads(out_json.read_text())["results"]} == {"tiny"}
     assert bench_cli.main(["long_one", *args]) == 0
     assert {c["workload"] for c in json.loads(out_json.read_text())["results"]} == {"long_one"}
+
+
+def test_quick_takes_one_sample_of_a_whole_process(bench_env, tmp_path, capsys):
+    (bench_env / "proc.py").write_text(textwrap.dedent('''
+        import sys
+        KIND = "process"
+        def command(engine):
+            return [sys.executable, "-c", "pass"]
+        '''))
+    out_json = tmp_path / "r.json"
+    args = ["proc", "tiny", "--no-progress", "--engines", "jit", "--workloads-dir",
+            str(bench_env), "--json", str(out_json), "--quick"]
+    assert bench_cli.main(args) == 0
+    samples = {c["workload"]: len(c["samples"]) for c in
+               json.loads(out_json.read_text())["results"]}
+    assert samples == {"proc": 1, "tiny": 3}
+    assert bench_cli.main([*args, "--repeat", "2"]) == 0
+    assert {len(c["samples"]) for c in json.loads(out_json.read_text())["results"]} == {2}
 
 
 def test_busy_check_load_and_calibration(tmp_path):

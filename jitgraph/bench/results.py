@@ -16,14 +16,23 @@ class Settings:
     min_time: float = 0.05  # seconds one sample should last at least
     quick: bool = False
     timeout: float = 600.0  # seconds any one request (setup, sample, process) may take
+    # Samples of a whole-process workload: each is seconds (a TensorFlow start alone is
+    # several), so --quick takes one; --repeat sets both; None: as many as ``repeat``.
+    process_repeat: int | None = None
+
+    @property
+    def process_samples(self) -> int:
+        return self.repeat if self.process_repeat is None else self.process_repeat
 
     @classmethod
     def resolve(cls, quick: bool = False, repeat: int | None = None, warmup: int | None = None,
                 min_time: float | None = None, timeout: float | None = None) -> Settings:
         """Defaults for a real run, or for --quick; any value given explicitly wins."""
-        base = cls(repeat=3, warmup=0, min_time=0.005, quick=True) if quick else cls()
+        base = (cls(repeat=3, warmup=0, min_time=0.005, quick=True, process_repeat=1)
+                if quick else cls())
         return cls(
             repeat=base.repeat if repeat is None else repeat,
+            process_repeat=base.process_repeat if repeat is None else None,
             warmup=base.warmup if warmup is None else warmup,
             min_time=base.min_time if min_time is None else min_time,
             quick=quick,

@@ -166,10 +166,10 @@ def _run_processes(workload: Workload, engines: list[Engine], cells: dict[str, C
                 progress.advance(f"{workload.name} · {engine.name} · warm-up {i + 1}/{untimed}")
                 if cells[engine.name].running:
                     run_once(engine)
-        for round_ in range(settings.repeat):
+        for round_ in range(settings.process_samples):
             for engine in _rotated(engines, round_):
-                progress.advance(
-                    f"{workload.name} · {engine.name} · {round_ + 1}/{settings.repeat}")
+                progress.advance(f"{workload.name} · {engine.name} · "
+                                 f"{round_ + 1}/{settings.process_samples}")
                 if cells[engine.name].running:
                     seconds = run_once(engine)
                     if seconds is not None:
@@ -182,7 +182,7 @@ def _total_steps(workloads: list[Workload], n_engines: int, settings: Settings) 
     for w in workloads:
         if w.kind == "process":
             warm = getattr(w.module, "CACHE", "empty") == "warm"
-            total += n_engines * (settings.repeat + settings.warmup + (1 if warm else 0))
+            total += n_engines * (settings.process_samples + settings.warmup + (1 if warm else 0))
         else:
             total += n_engines * (settings.repeat + 1)
     return total

@@ -24,7 +24,7 @@ def machine_header(result: BenchResult) -> list[str]:
         f"blas:     {blas_text or 'unknown'}",
         f"versions: {', '.join(versions)}",
         f"settings: {mode}; {s.repeat} samples of >= {format_seconds(s.min_time)} "
-        f"after {s.warmup} warm-up, engines interleaved",
+        f"after {s.warmup} warm-up ({s.process_samples} of whole processes), engines interleaved",
         f"load:     {result.load_before} before, {result.load_after} after "
         f"({result.seconds:.0f} s run)",
     ]

@@ -17,7 +17,7 @@ from jitgraph.bench import workloads as workloads_mod
 
 _EPILOG = """\
 examples:
-  jitgraph bench --quick                       all workloads, few samples
+  jitgraph bench --quick                       short workloads, few samples (~1 min)
   jitgraph bench linreg_step --engines jit,tensorflow --repeat 11
   jitgraph bench --json out.json --plot out.png
   jitgraph bench mlp_adam_step --background-load 1   with one core kept busy
@@ -39,7 +39,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help=f"comma-separated, from {','.join(engines_mod.ENGINES)} "
                         "(default: jit,interp,tensorflow, and jax if installed)")
     p.add_argument("--repeat", type=_positive_int, default=None,
-                   help="samples per cell (default 7; 3 with --quick)")
+                   help="samples per cell (default 7; with --quick 3, and 1 of a whole "
+                        "process)")
     p.add_argument("--warmup", type=_non_negative_int, default=None,
                    help="untimed samples before measuring (default 1; 0 with --quick)")
     p.add_argument("--min-time", type=float, default=None, metavar="SECONDS",
@@ -48,7 +49,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
                    help="longest any one setup, sample or process may take (default 600)")
     p.add_argument("--quick", action="store_true",
-                   help="smaller problem sizes and fewer samples: a smoke test")
+                   help="smaller problem sizes and fewer samples, and the long workloads "
+                        "(whole programs, big compiles) left out unless named: a smoke test "
+                        "of about a minute")
     p.add_argument("--background-load", type=_non_negative_int, default=0, metavar="N",
                    help="keep N cores busy with CPU-bound processes while measuring "
                         "(a user's busy machine; default 0)")

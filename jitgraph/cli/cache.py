@@ -2,11 +2,13 @@
 
 Entries are named by a unique prefix of their key (as `git` names commits).
 Reading commands never import an entry or Numba, except `show --llvm/--asm`,
-which compiles the entry's source afresh (never loading Numba's files) and only
-after the entry is authenticated (`diskcache.verify`): the cache directory is a
-trust boundary, and an entry that fails is refused, never run. Numba's cache
-holds object code only, no IR, so nothing stored can be reused for `--llvm`;
-the compile says so as it starts and shows its elapsed time.
+and that only after the entry is authenticated (`diskcache.verify`): the cache
+directory is a trust boundary, and an entry that fails is refused, never run.
+They then load a private copy of the entry and print what Numba stored: per
+function the optimized LLVM module it keeps for linking (for `--asm`, LLVM's
+code generator turns that module into assembly: no Numba compile). Where Numba's
+files hold nothing usable the source is compiled afresh, which takes seconds:
+the command says so as it starts and shows the time elapsed.
 
 Exit status: 0 done, 1 an entry or a tool is missing or refused (one line on
 stderr says which, and what to install), 2 a usage error, including `clear`
@@ -167,6 +169,57 @@ def _machine_code(source: str, what: str) -> str:
     return _inspect(module, what)
 
 
+def _stored_machine_code(entry, source: str, what: str) -> str | None:
+    """What Numba's cache stored for the (verified) entry, or None when it holds nothing usable.
+
+    Numba keeps no IR for functions it loads from its cache, but each library keeps
+    the optimized module it links against (the same IR, linkage aside). The entry is
+    loaded from a private copy, checked again there: showing it neither counts as a
+    use nor, should Numba recompile, writes into the entry (its signed manifest would
+    no longer match).
+    """
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="jitgraph-show-") as tmp:
+        copy = os.path.join(tmp, "entries", entry.key)
+        with Announce(f"loading entry {entry.key[:12]} from the cache"):
+            shutil.copytree(entry.path, copy)  # copy2: Numba's index checks the .py's mtime
+            module = _load_copy(entry, source, copy)
+        if module is None:
+            return None
+        if not diskcache._nothing_compiled(module):  # Numba recompiled: the IR is in memory
+            return _inspect(module, what)
+        return _from_libraries(module, what)
+
+
+def _load_copy(entry, source: str, copy: str):
+    import hashlib
+    import pathlib
+
+    copy = pathlib.Path(copy)
+    if diskcache._verify(copy, entry.key, hashlib.sha256(source.encode()).hexdigest()):
+        return None  # changed between the check and the copy: compile afresh instead
+    diskcache._install_locator()
+    return diskcache._exec_module(entry.module_name, copy / entry.source_path.name, source)
+
+
+def _from_libraries(module, what: str) -> str | None:
+    mark = ";" if what == "llvm" else "#"
+    chunks = []
+    for d in sorted(diskcache._dispatchers(module), key=lambda d: d.py_func.__name__):
+        for sig, result in d.overloads.items():
+            library = result.library
+            try:
+                ir = library._get_module_for_linking()
+                text = (str(ir) if what == "llvm"
+                        else library._codegen._tm.emit_assembly(ir))
+            except (AttributeError, ValueError, RuntimeError):
+                return None  # Numba's internals moved: compile afresh instead
+            sig_text = ", ".join(str(t) for t in sig)
+            chunks.append(f"{mark} ===== {d.py_func.__name__}({sig_text}) =====\n{text}")
+    return "\n".join(chunks) if chunks else None
+
+
 def _inspect(module, what: str) -> str:
     mark = ";" if what == "llvm" else "#"
     chunks = []
@@ -205,11 +258,15 @@ def cmd_show(args) -> int:
                   file=sys.stderr)
             return 1
         what = "llvm" if args.llvm else "asm"
-        n = len(re.findall(r"^@(?:numba\.)?njit", source, re.M))
+        text = _stored_machine_code(entry, source, what)
+        if text is not None:
+            print(text)
+            return 0
+        n = len(re.findall(r"^@(?:numba|nb)\.njit", source, re.M))
         label = "LLVM IR" if what == "llvm" else "assembly"
         # Numba keeps no IR for cached code, so this compile is the seconds the user waits.
         with Announce(f"compiling {n} function{'s' * (n != 1)} of entry {entry.key[:12]} "
-                      f"afresh for {label} (Numba's cache keeps object code only)"):
+                      f"afresh for {label} (Numba's cache holds nothing usable for it)"):
             text = _machine_code(source, what)
         print(text)
         return 0
