@@ -172,3 +172,35 @@ def test_background_mode_loads_a_cached_signature_at_once(background_mode):
     plan = sess._plan_for(fetches, feeds)
     (runner,) = {r for r in sess._runners.values() if r.plan is plan}
     assert runner.jit and runner._pending is None  # no compile process asked
+
+
+def test_program_exits_at_once_while_its_compile_runs(tmp_path):
+    # The compile process was asked politely at exit and the program waited for the
+    # compile in progress to end (14 s for a CNN): it must be ended, not waited for.
+    program = textwrap.dedent("""
+        import sys
+        sys.path.insert(0, {!r})
+        import jitgraph as tf
+        from _rnn import batch, build_rnn
+        x, y, train, loss = build_rnn(tf, 12)
+        sess = tf.Session()
+        sess.run(tf.global_variables_initializer())
+        feed = dict(zip((x, y), batch(12)))
+        # Eight signatures (200 kB of source): while the first compiles, the others fill
+        # the request pipe.
+        for fetches in [(train, loss * float(k)) for k in range(8)]:
+            sess.run(fetches, feed)
+        print("done", flush=True)
+    """.format(os.path.join(os.path.dirname(os.path.dirname(__file__)), "benchmarks")))
+    env = dict(os.environ, JITGRAPH_COMPILE="background",
+               JITGRAPH_CACHE_DIR=str(tmp_path / "cache"))  # empty: a real compile runs
+    proc = subprocess.Popen([sys.executable, "-c", program], env=env, stdout=subprocess.PIPE,
+                            text=True)
+    try:
+        assert proc.stdout.readline().strip() == "done"
+        t0 = time.monotonic()
+        proc.wait(timeout=60)
+        assert time.monotonic() - t0 < 3.0, "the program waited for its compile at exit"
+    finally:
+        proc.kill()
+        proc.wait()

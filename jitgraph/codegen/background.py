@@ -8,8 +8,9 @@ at a run boundary (`_Runner` in session.py) and from then on calls the compiled 
 the switch changes speed only: the same variable buffers, the same random streams.
 
 One process serves every Session and thread of this process, one compile at a time,
-in the order submitted. It reads requests from its stdin: when this process exits or
-dies, the compile process sees end-of-file and exits too, so none is left behind.
+in the order submitted. This process kills it at exit; should this process die first,
+the compile process sees end-of-file on its stdin and exits at once, so none is left
+behind.
 """
 from __future__ import annotations
 
@@ -112,25 +113,21 @@ class _Service:
         proc = self.proc
         return proc.pid if proc is not None and proc.poll() is None else None
 
-    def shutdown(self, timeout: float = 2.0):
-        """Ends the compile process: it finishes nothing that is queued."""
+    def shutdown(self):
+        """Ends the compile process now: nobody will load what it is building.
+
+        Killed, not asked: a polite end-of-file would wait for the compile in progress,
+        and closing the pipe waits for the writer thread, which may be blocked on it."""
         with self.lock:
             proc, self.proc = self.proc, None
         if proc is None:
             return
-        try:
-            proc.stdin.close()
-        except OSError:
-            pass
-        try:
-            proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            proc.kill()  # a compile in progress: nobody will load its result
-            proc.wait()
+        proc.kill()
+        proc.wait()
 
 
 _service = _Service()
-atexit.register(_service.shutdown, 0.2)
+atexit.register(_service.shutdown)
 
 
 def submit(source: str, meta: dict) -> Future:

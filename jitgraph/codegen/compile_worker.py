@@ -3,14 +3,24 @@
 
 It compiles through the disk cache exactly as a Session in sync mode would, so the
 Session that asked finds a verified entry on disk. It exits at end-of-file on stdin,
-which is when the process that started it exits or dies.
+at once, even in the middle of a compile: that is when its program died.
 """
 from __future__ import annotations
 
 import json
 import os
+import queue
 import sys
+import threading
 import time
+
+
+def _read_requests(requests):
+    """Reads requests as they come, so the program never blocks writing to a full pipe
+    while a compile runs; end-of-file (the program ended or died) ends this process now."""
+    for line in sys.stdin:
+        requests.put(line)
+    os._exit(0)
 
 
 class _Holder:
@@ -24,8 +34,10 @@ def main():
     os.dup2(2, 1)
     sys.stdout = sys.stderr
     from jitgraph.codegen import diskcache
-    for line in sys.stdin:
-        req = json.loads(line)
+    requests = queue.SimpleQueue()
+    threading.Thread(target=_read_requests, args=(requests,), daemon=True).start()
+    while True:
+        req = json.loads(requests.get())
         t0 = time.perf_counter()
         try:
             holder = _Holder()
