@@ -225,6 +225,8 @@ def _size_one_pattern(data, full):
 
 # A compile costs seconds and grows with the graph, while a run of compiled code is cheap:
 # each example compiles one graph (ranks and ops) and feeds it three broadcasting patterns.
+# Ten compiles take a minute, a fifth of the suite on one core: CI's slow step runs it.
+@pytest.mark.slow
 @settings(max_examples=10, deadline=None)
 @given(data=st.data())
 def test_random_broadcasting_graphs_and_gradients_agree(data):
