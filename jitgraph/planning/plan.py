@@ -148,23 +148,8 @@ def symbolic_shapes(ops, shapes: dict, feeds) -> dict:
         return tuple(d if d is not None else f"s{next(counter)}" for d in s)
 
     def bcast(in_syms):
-        if any(x is None for x in in_syms):
-            return None
-        r = max((len(x) for x in in_syms), default=0)
-        out = []
-        for k in range(r):
-            cands = {x[len(x) - r + k] for x in in_syms if len(x) - r + k >= 0}
-            cands.discard(1)
-            ints = {c for c in cands if isinstance(c, int)}
-            if ints:
-                out.append(ints.pop())
-            elif len(cands) == 1:
-                out.append(cands.pop())
-            elif not cands:
-                out.append(1)
-            else:
-                out.append(f"s{next(counter)}")
-        return tuple(out)
+        # Undecided dims come back None and get a static size or a new symbol below.
+        return None if any(x is None for x in in_syms) else registry.broadcast_syms(*in_syms)
 
     for t in feeds:
         sym[t] = fresh_of(t)
