@@ -87,4 +87,4 @@ def record_compile(plan, info):
     if previous is not None and previous != plan.signature:
         msg += "; changed since last compile of these fetches: " + "; ".join(
             plan.signature.diff(previous))
-    print(msg, file=sys.stderr)
+    log(msg)

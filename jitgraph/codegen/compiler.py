@@ -110,13 +110,14 @@ def compile_plan(plan, announce: bool = False, source: str | None = None) -> Com
     if not stages:
         return None
     source = source if source is not None else plan_source(plan)
-    if announce and (config.logging_compiles() or len(plan.ops) >= ANNOUNCE_FROM_OPS):
+    long = announce and len(plan.ops) >= ANNOUNCE_FROM_OPS
+    if long or (announce and config.logging_compiles()):
         config.log(f"[jitgraph] compiling {plan.signature!r}: {len(plan.ops)} ops in "
                    f"{source.count('@nb.njit')} functions ...")
         if config.logging_compiles():
             log_host_ops(plan)
     t0 = time.perf_counter()
-    ticker = _Ticker(plan) if announce and len(plan.ops) >= ANNOUNCE_FROM_OPS else None
+    ticker = _Ticker(plan) if long else None
     try:
         loaded = _load(source, plan_meta(plan), plan)
     finally:

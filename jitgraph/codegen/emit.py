@@ -216,14 +216,14 @@ class StageEmitter:
                     self.alias[lhs] = self._root(rhs)
             self._note_glue(members)
             return
-        params_of = {f"a{j}": root for j, root in enumerate(ext)}
+        root_of_param = {f"a{j}": root for j, root in enumerate(ext)}
         outs, passed = [], {}
         for m in members:
             for t in m.outputs:
                 if t not in self.expr or not self._needed_outside(t, inside):
                     continue
-                if self.expr[t] in params_of:   # a store's output: the variable it wrote
-                    passed[t] = params_of[self.expr[t]]
+                if self.expr[t] in root_of_param:  # a store's output: the variable it wrote
+                    passed[t] = root_of_param[self.expr[t]]
                 else:
                     outs.append(t)
         params = (["rng"] if uses_rng else []) + [f"a{j}" for j in range(len(ext))]
@@ -231,7 +231,6 @@ class StageEmitter:
         text = (f"def {{name}}({', '.join(params)}):\n" + "\n".join(body) +
                 f"\n    return ({ret})\n")
         name = self.loops.name_for(text)
-        unit_is_array = {t: self.is_array[t] for t in outs}
         self.expr = glue_expr
         args = (["rng"] if uses_rng else []) + ext
         call = f"{name}({', '.join(args)})"
@@ -241,8 +240,8 @@ class StageEmitter:
         if outs:
             got = [self.fresh() for _ in outs]
             self.lines.append(f"{pad}{', '.join(got)}, = {call}  # {names}")
-            for t, g in zip(outs, got):
-                self.expr[t], self.is_array[t] = g, unit_is_array[t]
+            for t, g in zip(outs, got):  # is_array[t] stays as the function made it
+                self.expr[t] = g
         else:
             self.lines.append(f"{pad}{call}  # {names}")
         for t, root in passed.items():
