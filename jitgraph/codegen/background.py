@@ -48,7 +48,7 @@ class _Service:
                 self._start()
             i = self.next_id
             self.next_id += 1
-            self.pending[i] = fut
+            self.pending[i] = (self.proc, fut)
             # A writer thread sends it: the pipe holds 64 kB, and a new compile process
             # reads nothing while it imports Numba (a second): the run must not wait.
             self.outbox.put((self.proc, i, {"id": i, "source": source, "meta": meta}))
@@ -64,7 +64,7 @@ class _Service:
                 proc.stdin.flush()
             except (OSError, ValueError) as e:
                 with self.lock:
-                    fut = self.pending.pop(i, None)
+                    _, fut = self.pending.pop(i, (None, None))
                 if fut is not None:
                     fut.set_exception(CompileProcessDied(f"cannot reach the compile process: {e}"))
 
@@ -92,7 +92,7 @@ class _Service:
             except ValueError:
                 continue
             with self.lock:
-                fut = self.pending.pop(msg.get("id"), None)
+                _, fut = self.pending.pop(msg.get("id"), (None, None))
             if fut is None:
                 continue
             if msg.get("ok"):
@@ -103,8 +103,10 @@ class _Service:
         with self.lock:
             if self.proc is proc:
                 self.proc = None
-            lost, self.pending = [p for p in self.pending.items()], {}
-        for _, fut in lost:
+            # Only this process's requests: a new one may already serve later ones.
+            lost = [i for i, (p, _) in self.pending.items() if p is proc]
+            lost = [self.pending.pop(i)[1] for i in lost]
+        for fut in lost:
             fut.set_exception(CompileProcessDied(
                 f"the compile process (pid {proc.pid}) ended with exit code {code}"))
 
