@@ -3,6 +3,10 @@ from jitgraph.train.optimizer import Optimizer
 from jitgraph.train.optimizers import (AdagradOptimizer, AdamOptimizer,
                                        GradientDescentOptimizer, MomentumOptimizer,
                                        RMSPropOptimizer)
+from jitgraph.train.adadelta import AdadeltaOptimizer
+from jitgraph.train.ftrl import FtrlOptimizer
+from jitgraph.train.proximal import (AdagradDAOptimizer, ProximalAdagradOptimizer,
+                                     ProximalGradientDescentOptimizer)
 from jitgraph.train.training_util import (assert_global_step, create_global_step,
                                           get_global_step, get_or_create_global_step,
                                           global_step)
@@ -14,6 +18,7 @@ from jitgraph.saver import (Saver, checkpoint_exists, get_checkpoint_mtimes,
                             update_checkpoint_state)
 from jitgraph.checkpoint.reader import (CheckpointReader, NewCheckpointReader, list_variables,
                                         load_checkpoint)
+from jitgraph.train.checkpoint_utils import init_from_checkpoint
 from jitgraph.train.moving_averages import ExponentialMovingAverage
 from jitgraph.train.session_run_hook import (SessionRunArgs, SessionRunContext,
                                              SessionRunHook, SessionRunValues)
