@@ -7,8 +7,11 @@ protobuf does. An unknown field is an error, as in TF, so typos are not silently
 Effective fields: `intra_op_parallelism_threads` (0 = the CPUs this process may use)
 bounds the BLAS threads of the Session's runs (jitgraph.runtime.threads).
 `inter_op_parallelism_threads` is accepted: a run executes one op at a time, so there is
-nothing to run alongside. Every other field has no effect: jitgraph runs on the CPU, with
-no devices to count, place, log or give memory to, and no graph rewrites to configure.
+nothing to run alongside. `RunOptions.trace_level` (any but NO_TRACE) makes a run fill
+`RunMetadata.step_stats`: one NodeExecStats per compiled stage and per op run on the
+interpreter (jitgraph.client.timeline draws them). Every other field has no effect:
+jitgraph runs on the CPU, with no devices to count, place, log or give memory to, and no
+graph rewrites to configure.
 """
 from __future__ import annotations
 
@@ -109,6 +112,74 @@ class RunOptions(_Message):
               "report_tensor_allocations_upon_oom": False, "experimental": dict}
 
 
+# -- traces: what `RunOptions(trace_level=FULL_TRACE)` fills in ------------------------------
+# Encoded by hand (fields as in TF's step_stats.proto and config.proto), so that a traced
+# RunMetadata goes to TensorBoard (`FileWriter.add_run_metadata`) without protobuf.
+def _varint(n: int) -> bytes:
+    n &= (1 << 64) - 1
+    out = bytearray()
+    while n > 0x7F:
+        out.append(n & 0x7F | 0x80)
+        n >>= 7
+    out.append(n)
+    return bytes(out)
+
+
+def _len_field(number, data: bytes) -> bytes:
+    return _varint(number << 3 | 2) + _varint(len(data)) + data
+
+
+def _int_field(number, n) -> bytes:
+    return _varint(number << 3) + _varint(int(n)) if n else b""
+
+
+def _str_field(number, s) -> bytes:
+    return _len_field(number, s.encode() if isinstance(s, str) else bytes(s)) if s else b""
+
+
+class NodeExecStats(_Message):
+    """One op's (or one compiled stage's) times in a traced run, in µs since the epoch
+    (`all_start_micros`) and relative to it; the `_nanos` fields say the same finer."""
+
+    FIELDS = {"node_name": "", "all_start_micros": 0, "op_start_rel_micros": 0,
+              "op_end_rel_micros": 0, "all_end_rel_micros": 0, "timeline_label": "",
+              "scheduled_micros": 0, "thread_id": 0, "all_start_nanos": 0,
+              "op_start_rel_nanos": 0, "op_end_rel_nanos": 0, "all_end_rel_nanos": 0,
+              "scheduled_nanos": 0, "memory": list, "output": list}
+    _INTS = ((2, "all_start_micros"), (3, "op_start_rel_micros"), (4, "op_end_rel_micros"),
+             (5, "all_end_rel_micros"), (9, "scheduled_micros"), (10, "thread_id"),
+             (13, "all_start_nanos"), (14, "op_start_rel_nanos"), (15, "op_end_rel_nanos"),
+             (16, "all_end_rel_nanos"), (17, "scheduled_nanos"))
+
+    def SerializeToString(self):  # noqa: N802 - protobuf's name
+        out = [_str_field(1, self.node_name), _str_field(8, self.timeline_label)]
+        out += [_int_field(n, getattr(self, name)) for n, name in self._INTS]
+        return b"".join(out)
+
+
+class DeviceStepStats(_Message):
+    FIELDS = {"device": "", "node_stats": list, "thread_names": dict}
+
+    def SerializeToString(self):  # noqa: N802 - protobuf's name
+        out = [_str_field(1, self.device)]
+        out += [_len_field(2, n.SerializeToString()) for n in self.node_stats]
+        out += [_len_field(3, _int_field(1, k) + _str_field(2, v))
+                for k, v in sorted(self.thread_names.items())]
+        return b"".join(out)
+
+
+class StepStats(_Message):
+    FIELDS = {"dev_stats": list}
+
+    def SerializeToString(self):  # noqa: N802 - protobuf's name
+        return b"".join(_len_field(1, d.SerializeToString()) for d in self.dev_stats)
+
+
 class RunMetadata(_Message):
-    FIELDS = {"step_stats": None, "cost_graph": None, "partition_graphs": list,
+    FIELDS = {"step_stats": StepStats, "cost_graph": None, "partition_graphs": list,
               "function_graphs": list}
+
+    def SerializeToString(self):  # noqa: N802 - protobuf's name
+        """The step stats of a traced run (the only field jitgraph fills)."""
+        stats = self.step_stats.SerializeToString()
+        return _len_field(1, stats) if stats else b""

@@ -11,6 +11,7 @@ import os
 import reprlib
 import threading
 import warnings
+import weakref
 
 import numpy as np
 
@@ -53,6 +54,7 @@ class _Runner:
         locks = state.store_locks(plan.ops)
         if locks:  # use_locking=True stores: the whole run holds their variables' locks
             self.run = holding(locks, self.run)
+            self.run_traced = holding(locks, self.run_traced)
 
     def _use_compiled(self):
         """From now on run the plan's compiled stages (bound in `plan.kernel_stages`)."""
@@ -108,7 +110,13 @@ class _Runner:
         self._fast = ns["fast_run"]
         self._fast_version = self.state.version
 
-    def _run_general(self, feed_values):
+    def run_traced(self, feed_values, tracer):
+        """`run` with each stage timed into `tracer` (a client.tracing.StepTracer)."""
+        if self._pending is not None and self._pending.done():
+            self._finish_background_compile()
+        return self._run_general(feed_values, tracer)
+
+    def _run_general(self, feed_values, tracer=None):
         plan, state = self.plan, self.state
         state.check_initialized(plan.read_vars)
         for st in plan.stages:  # refuse before any stage writes (re-checked at each call)
@@ -119,8 +127,10 @@ class _Runner:
             if v not in state.vars and v.outputs[0].shape.is_fully_defined():
                 t = v.outputs[0]
                 state.buffer_for_write(v, t.shape.as_list(), t.dtype.as_numpy_dtype)
-        for st in plan.stages:
-            if st.kind == "host" or not self.jit:
+        for i, st in enumerate(plan.stages):
+            if tracer is not None:
+                tracer.run_stage(self, st, env, i)
+            elif st.kind == "host" or not self.jit:
                 interpreter.run_ops(st.ops, env, plan, state)
             else:
                 self._call(st, env)
@@ -299,6 +309,9 @@ class BaseSession:
         self._default_ctx = []
         self.jit = config.jit_enabled()
         self._threads = threads.session_budget(config_)
+        self._partial_runs: dict = {}
+        self._cancelled = False
+        _LIVE_SESSIONS.add(self)
 
     # -- properties ------------------------------------------------------------------
     @property
@@ -350,7 +363,10 @@ class BaseSession:
           fetches: a Tensor, Operation, tensor/op name, or any nesting of lists,
             tuples, namedtuples and dicts of them.
           feed_dict: maps Tensors (or names) to values that override them.
-          options, run_metadata: accepted for compatibility; ignored.
+          options: a RunOptions; with a `trace_level` other than NO_TRACE and a
+            `run_metadata`, the run is traced (see below). Other fields are ignored.
+          run_metadata: a RunMetadata whose `step_stats` a traced run fills with the
+            times of each compiled stage and of each op run on the interpreter.
 
         Returns:
           The values in the structure of `fetches`: numpy arrays (numpy scalars for
@@ -364,6 +380,8 @@ class BaseSession:
         """
         if self._closed:
             raise RuntimeError("Attempted to use a closed Session.")
+        if run_metadata is not None and getattr(options, "trace_level", 0):
+            return self._run_traced(fetches, feed_dict, run_metadata)
         kind = type(fetches)
         flat = False  # a plain list/tuple of tensors and ops: no nest work on the way back
         if kind is Tensor or kind is Operation:
@@ -389,6 +407,79 @@ class BaseSession:
         if flat:
             return results if kind is list else tuple(results)
         return nest.pack_sequence_as(fetches, results)
+
+    def _run_traced(self, fetches, feed_dict, run_metadata):
+        from jitgraph.client.tracing import StepTracer
+        if fetches is None:
+            raise TypeError("Fetch argument None has invalid type <class 'NoneType'>")
+        elems = nest.flatten(fetches)
+        values, key = self._run_key(elems, feed_dict)
+        runner = self._runners.get(key) or self._make_runner(key, fetches, elems, feed_dict,
+                                                              values)
+        tracer = StepTracer()
+        threads.use(self._threads, runner.product_flops)
+        results = runner.run_traced(values, tracer)
+        run_metadata.step_stats = tracer.step_stats()
+        return nest.pack_sequence_as(fetches, results) if nest.is_nested(fetches) else results[0]
+
+    # -- callables and partial runs -------------------------------------------------
+    def make_callable(self, fetches, feed_list=None, accept_options=False):
+        """Returns a Python function that runs `fetches` with values for `feed_list`.
+
+        The fastest way to run one step many times: the fetch structure, the feed
+        converters and (for feeds of known rank) the compiled plan are looked up once,
+        here and at the first call, instead of on every `run`.
+
+        Args:
+          fetches: as for `run`.
+          feed_list: Tensors (or names) to feed, in the order the function takes
+            their values.
+          accept_options: the function also takes `options` and `run_metadata`
+            keyword arguments, as `run` does.
+
+        Returns:
+          A function `f(*feed_values)` returning what `run(fetches, feed_dict)` would.
+
+        Raises:
+          TypeError, ValueError: a fetch or feed_list entry that is not of this graph.
+        """
+        if fetches is None:
+            raise TypeError("Fetch argument None has invalid type <class 'NoneType'>")
+        for e in nest.flatten(fetches):  # a bad fetch fails here, as in TF
+            self._fetch_element(e)
+        return _callable(self, fetches, list(feed_list or ()), accept_options)
+
+    def partial_run_setup(self, fetches, feeds=None):
+        """Sets up a partial run of `fetches` with `feeds` to be fed along the way.
+
+        Returns:
+          A handle for `partial_run`.
+        """
+        from jitgraph.client.partial_run import PartialRun
+        if self._closed:
+            raise RuntimeError("Attempted to use a closed Session.")
+        handle = PartialRun(self, fetches, feeds or [])
+        self._partial_runs[handle.name] = handle
+        return handle.name
+
+    def partial_run(self, handle, fetches, feed_dict=None):
+        """Continues the partial run `handle`: feeds `feed_dict`, returns `fetches`.
+
+        Each op runs at most once across the partial run's calls: values computed by an
+        earlier call that a later fetch still needs are kept, not computed again.
+
+        Raises:
+          errors.InvalidArgumentError: a fetch or feed not named in `partial_run_setup`,
+            or one already fetched or fed.
+        """
+        run = self._partial_runs.get(handle)
+        if run is None:
+            raise errors.InvalidArgumentError(
+                None, None, "Must run 'setup' before performing partial runs!")
+        out = run.run(fetches, feed_dict or {})
+        if run.finished:  # its handle is spent, as in TF
+            del self._partial_runs[handle]
+        return out
 
     def _run_key(self, elems, feed_dict):
         """(converted feed values, run key): the one key builder of the runner cache.
@@ -463,6 +554,8 @@ class BaseSession:
         return conv
 
     def _make_runner(self, key, fetches, elems, feed_dict, values):
+        if self._cancelled:  # by Session.reset: no runner is left to find
+            raise errors.CancelledError(None, None, "Session has been closed.")
         with self._lock:
             runner = self._runners.get(key)
             if runner is not None:
@@ -485,6 +578,8 @@ class BaseSession:
             canon = (sig, tuple(t.name for t in feeds))
             runner = self._runners.get(canon)
             if runner is None:
+                # Control-flow ops run their sub-plans on the engine of the run they are in.
+                self._state.jit = self.jit
                 plan = build_plan(self._graph, sig, feeds, [v.ndim for v in values],
                                   fetch_list, targets)
                 jit = self.jit and not _initializer_only(plan)
@@ -547,6 +642,87 @@ class BaseSession:
         runner = self._runners.get(key) or self._make_runner(key, fetches, elems, feed_dict,
                                                               values)
         return runner.plan
+
+
+# Open Sessions, for Session.reset (held weakly: a Session dropped by its user goes).
+_LIVE_SESSIONS = weakref.WeakSet()
+
+
+def _callable(sess, fetches, feed_list, accept_options):
+    """The function `Session.make_callable` returns (see there).
+
+    It keeps what `run` works out on every call: the flat fetches and how to pack
+    them, the feed converters, the run key and, when every fed tensor has a static rank
+    (so the key cannot change), the runner itself while the Session still holds it.
+    """
+    elems = nest.flatten(fetches)
+    convs = [sess._feed_converter(k) for k in feed_list]
+    n = len(convs)
+    fkey = tuple([id(e) if type(e) is Tensor or type(e) is Operation else
+                  e if type(e) is str else id(sess._fetch_element(e)) for e in elems])
+    static = all(c.tensor.shape.rank is not None for c in convs)
+    kind = type(fetches)
+    if kind is Tensor or kind is Operation or not nest.is_nested(fetches):
+        pack = _first
+    elif kind is list and not any(nest.is_nested(f) for f in fetches):
+        pack = _same
+    elif kind is tuple and not any(nest.is_nested(f) for f in fetches):
+        pack = tuple
+    else:
+        pack = functools.partial(nest.pack_sequence_as, fetches)
+    held = [None]
+    runners, plans = sess._runners, sess._plans
+
+    def find(values, args):
+        key = (fkey, tuple(x for c, a in zip(convs, values) for x in (id(c), np.ndim(a))))
+        runner = runners.get(key)
+        if runner is None:
+            runner = sess._make_runner(key, fetches, elems, dict(zip(feed_list, args)),
+                                       values)
+        elif runner is not sess._last_runner:
+            sess._touch(runner)
+        if static:
+            held[0] = runner
+        return runner
+
+    def call(*args):
+        if sess._closed:
+            raise RuntimeError("Attempted to use a closed Session.")
+        if len(args) != n:  # TF zips them: the feeds left out are unfed
+            return sess.run(fetches, dict(zip(feed_list, args)))
+        values = [c(a) for c, a in zip(convs, args)]
+        runner = held[0]
+        if runner is None or (runner is not sess._last_runner and runner not in plans):
+            runner = find(values, args)
+        elif runner is not sess._last_runner:
+            sess._touch(runner)
+        threads.use(sess._threads, runner.product_flops)
+        return pack(runner.run(values))
+
+    if not accept_options:
+        return call
+
+    def call_with_options(*args, options=None, run_metadata=None):
+        if run_metadata is not None and getattr(options, "trace_level", 0):
+            return sess.run(fetches, dict(zip(feed_list, args)), options, run_metadata)
+        return call(*args)
+    return call_with_options
+
+
+def _clear_state(state):
+    """What Session.reset does to one Session: as if no initializer had run."""
+    state.vars.clear()
+    state.initialized.clear()
+    state.resources.clear()
+    state.version += 1  # compiled fast paths re-check (and find nothing initialized)
+
+
+def _first(results):
+    return results[0]
+
+
+def _same(results):
+    return results
 
 
 MAX_PLANS = 256  # plans a Session keeps unless JITGRAPH_MAX_PLANS or `max_plans` says
@@ -671,7 +847,31 @@ class Session(BaseSession):
 
     @staticmethod
     def reset(target, containers=None, config=None):
-        pass
+        """Frees the state of every open Session of this process on `target` ("" is the
+        in-process one) and closes them, as TF's in-process sessions do: their variables,
+        iterators and tables are gone and a later `run` raises CancelledError.
+
+        Args:
+          target: the execution engine; jitgraph has only the in-process one.
+          containers: resource containers to clear; None (or a list holding "") is the
+            default container, where jitgraph keeps everything.
+          config: accepted for compatibility.
+        """
+        if target not in ("", b"", None):
+            raise errors.NotFoundError(None, None, "No session factory registered for the "
+                                                   f"given session options: {{target: "
+                                                   f"\"{target}\"}}")
+        if containers is not None and "" not in containers:
+            return
+        for sess in list(_LIVE_SESSIONS):
+            if not sess._closed and not sess._cancelled:
+                sess._cancelled = True
+                with sess._lock:
+                    release_plans(r.plan for r in sess._plans)
+                    sess._runners.clear()
+                    sess._plans.clear()
+                    sess._last_runner = None
+                    _clear_state(sess._state)
 
 
 class InteractiveSession(BaseSession):

@@ -1,0 +1,1 @@
+"""`tf.client`-side tools: step traces of a run and their Chrome-trace timeline."""
