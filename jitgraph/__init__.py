@@ -43,7 +43,10 @@ from jitgraph.initializers import (constant_initializer, glorot_normal_initializ
 from jitgraph import feature_column, lookup
 from jitgraph import summary
 from jitgraph import data
+from jitgraph import test_util as test
 from jitgraph import losses, nn
+from jitgraph.control_flow import (TensorArray, case, cond, foldl, foldr, map_fn,  # noqa: E402
+                                   scan, while_loop)
 
 _overloads.install()
 newaxis = None
