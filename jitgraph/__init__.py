@@ -45,8 +45,6 @@ from jitgraph import summary
 from jitgraph import data
 from jitgraph import test_util as test
 from jitgraph import losses, nn
-from jitgraph.control_flow import (TensorArray, case, cond, foldl, foldr, map_fn,  # noqa: E402
-                                   scan, while_loop)
 
 _overloads.install()
 newaxis = None
