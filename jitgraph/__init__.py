@@ -45,6 +45,8 @@ from jitgraph import summary
 from jitgraph import data
 from jitgraph import test_util as test
 from jitgraph import losses, nn
+from jitgraph.graph_io.importer import import_graph_def
+from jitgraph import graph_util
 
 _overloads.install()
 newaxis = None
@@ -85,15 +87,21 @@ import importlib as _importlib  # noqa: E402
 # unsupported `tf.contrib.<x>` says jitgraph lacks it instead of guessing a near name.
 compat = _importlib.import_module("jitgraph.compat")
 contrib = _importlib.import_module("jitgraph.contrib")
+io = _types.SimpleNamespace(write_graph=train.write_graph, gfile=gfile)
 from jitgraph.compat._behavior import *  # noqa: E402,F401,F403
 
 
 # TF 1.x's top-level proto classes (tf.Summary, tf.Event, ...) come from the
 # tensorboard extra: resolved on first use, so `import jitgraph` never loads it.
 _SUMMARY_PROTOS = ("Summary", "SummaryMetadata", "Event", "SessionLog", "HistogramProto")
+_GRAPH_PROTOS = {"GraphDef": "graph_pb2", "NodeDef": "node_def_pb2",
+                 "MetaGraphDef": "meta_graph_pb2", "AttrValue": "attr_value_pb2"}
 
 
 def __getattr__(name):
     if name in _SUMMARY_PROTOS:
         return getattr(summary, name)
+    if name in _GRAPH_PROTOS:
+        from jitgraph.summary._proto import pb as _pb
+        return getattr(_pb(_GRAPH_PROTOS[name]), name)
     raise AttributeError(f"module 'jitgraph' has no attribute {name!r}")

@@ -519,6 +519,16 @@ def remove_checkpoint(checkpoint_prefix, checkpoint_format_version=None,
             os.remove(p)
 
 
+_warned_no_meta_graph = []
+
+
+def _warn_no_meta_graph(e):
+    if not _warned_no_meta_graph:
+        _warned_no_meta_graph.append(True)
+        import warnings
+        warnings.warn(f"Saver.save wrote no .meta file: {e}", stacklevel=4)
+
+
 # -- the Saver ---------------------------------------------------------------------------
 def _var_name(v):
     return v.op.name
@@ -663,7 +673,10 @@ class Saver:
         elif not self._allow_empty:
             raise ValueError("No variables to save")
         if write_meta_graph:
-            self.export_meta_graph(f"{prefix}.{meta_graph_suffix}")
+            try:
+                self.export_meta_graph(f"{prefix}.{meta_graph_suffix}")
+            except ImportError as e:  # no tensorboard extra: the checkpoint is still whole
+                _warn_no_meta_graph(e)
         if write_state:
             dropped = self._record(prefix)
             update_checkpoint_state(save_dir, prefix, self.last_checkpoints, latest_filename,
@@ -701,17 +714,18 @@ class Saver:
     def export_meta_graph(self, filename=None, collection_list=None, as_text=False,
                           export_scope=None, clear_devices=False, clear_extraneous_savers=False,
                           strip_default_attrs=False, save_debug_info=False):
-        """Writes the graph's structure as JSON (ours, not TF's MetaGraphDef proto)."""
+        """Writes (when `filename` is given) and returns the graph's MetaGraphDef proto,
+        with this Saver's saver_def (TF 1.x's `import_meta_graph` reads it)."""
+        from jitgraph.graph_io import meta_graph
         g = self._graph or get_default_graph()
-        nodes = [{"name": op.name, "op": op.type,
-                  "input": [t.name for t in op.inputs]
-                  + ["^" + c.name for c in op.control_inputs]}
-                 for op in g.get_operations()]
-        doc = {"format": "jitgraph-meta-1", "nodes": nodes,
-               "variables": {n: v.op.name for n, v in self._vars.items()}}
-        if filename:
-            _atomic_write(filename, [json.dumps(doc).encode("utf-8")])
-        return doc
+        if collection_list is None and not as_text and not export_scope:
+            mg = meta_graph.saver_meta_graph(self, g)
+            if filename:
+                meta_graph.write_meta_graph(mg, filename)
+            return mg
+        return meta_graph.export_meta_graph(filename, collection_list=collection_list,
+                                            as_text=as_text, graph=g, saver=self,
+                                            export_scope=export_scope)
 
     # -- restore ----------------------------------------------------------------------
     def restore(self, sess, save_path):

@@ -292,6 +292,21 @@ class Graph:
             name = f"{name}_{count - 1}"
         return name
 
+    def _reserve_names(self, names):
+        """Marks op names as used, so that `unique_name` makes no op of those names
+        (an import creates its ops by their names, in an order of its own)."""
+        for n in names:
+            key = n.lower()
+            self._names_in_use[key] = max(self._names_in_use.get(key, 0), 1)
+
+    def _set_op_name(self, op, name):
+        """Renames an op of this graph (an import names a lowered node's main op)."""
+        with self._lock:
+            if self._ops_by_name.get(op._name) is op:
+                del self._ops_by_name[op._name]
+            op._name = name
+            self._ops_by_name[name] = op
+
     def get_name_scope(self) -> str:
         return self._name_stack
 
@@ -374,9 +389,10 @@ class Graph:
         return self._version
 
     def as_graph_def(self, from_version=None, add_shapes=False):
-        """The graph as a TensorFlow `GraphDef` proto (needs the `tensorboard` extra)."""
-        from jitgraph.summary.graph_def import as_graph_def
-        return as_graph_def(self, add_shapes=add_shapes)
+        """The graph as a TensorFlow `GraphDef` proto that TF 1.x and `import_graph_def`
+        read (needs the `tensorboard` extra)."""
+        from jitgraph.graph_io.export import graph_def
+        return graph_def(self, add_shapes=add_shapes)
 
     @property
     def building_function(self) -> bool:

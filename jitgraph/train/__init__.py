@@ -31,3 +31,4 @@ from jitgraph.train.monitored_session import (ChiefSessionCreator, MonitoredSess
                                               SingularMonitoredSession, StepContext,
                                               WorkerSessionCreator)
 from jitgraph.summary.writer import FileWriterCache as SummaryWriterCache
+from jitgraph.train.meta_graph import export_meta_graph, import_meta_graph, write_graph

@@ -1,0 +1,163 @@
+"""A Graph as the GraphDef TF 1.x imports.
+
+Most ops are TF's NodeDef as they stand: same type, inputs and attrs, plus the
+dtype and count attrs (`T`, `N`, `Tidx`, ...) TF's signature asks for. A few hold
+as an attr what TF takes as an input (a reduction's axes, a concat's axis): those
+get a Const node for it, named under the op (`Mean/reduction_indices`). Op types
+TF lacks (the gradient helpers of jitgraph's own, such as SumToShape) are written
+with their attrs and `_output_types`, so jitgraph reads them back; TF refuses them.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from jitgraph.framework import dtypes
+from jitgraph.graph_io import opdefs
+from jitgraph.graph_io.attrs import attr_value, shape_proto, tensor_proto
+from jitgraph.summary._proto import pb
+from jitgraph.summary.graph_def import input_name
+
+# TF 1.15's GRAPH_DEF_VERSION.
+PRODUCER = 134
+
+# op type -> (TF input position of the value we hold as an attr, our attr name, dtype).
+AXIS_INPUTS = {
+    **{t: (1, "axis", dtypes.int32) for t in ("Sum", "Mean", "Max", "Min", "Prod", "All",
+                                                "Any", "ArgMax", "ArgMin", "ExpandDims",
+                                                "Cumsum")},
+    "ConcatV2": (-1, "axis", dtypes.int32),
+    "Split": (0, "axis", dtypes.int32),
+    "SplitV": (2, "axis", dtypes.int32),
+    "GatherV2": (2, "axis", dtypes.int32),
+    "InTopKV2": (2, "k", dtypes.int32),
+}
+# our attr name -> TF's, per op type.
+ATTR_NAMES = {**{t: {"keepdims": "keep_dims"} for t in ("Sum", "Mean", "Max", "Min", "Prod",
+                                                       "All", "Any")},
+              "Squeeze": {"axis": "squeeze_dims"}}
+
+
+def _axis_value(op, attr):
+    """The value TF takes as an input, or None where only our attr can say it."""
+    v = op.attrs.get(attr)
+    if v is None and attr == "axis" and op.type in ATTR_NAMES:  # a reduction over all axes
+        r = op.inputs[0].shape.ndims
+        return None if r is None else np.arange(r, dtype=np.int32)
+    return np.asarray(v, dtype=np.int32)
+
+
+def _const_node(name, value, dtype):
+    nd = pb("node_def_pb2").NodeDef(name=name, op="Const")
+    nd.attr["dtype"].type = dtype.as_datatype_enum
+    nd.attr["value"].tensor.CopyFrom(tensor_proto(value, dtype))
+    return nd
+
+
+def _tf_form(op, used):
+    """(TF op type, input names, input dtypes, attrs dict, extra NodeDefs, whether it
+    is TF's form) of one op."""
+    inputs = [input_name(t) for t in op.inputs]
+    in_dtypes = [t.dtype for t in op.inputs]
+    attrs = {k: v for k, v in op.attrs.items() if not k.startswith("_")}
+    extra, tf_form = [], True
+    # Where TF's form cannot say what ours does (all axes of an unknown rank, a computed
+    # alpha, a softmax over another axis) the op keeps our form: jitgraph reads it back.
+    if op.type in AXIS_INPUTS and _axis_value(op, AXIS_INPUTS[op.type][1]) is not None:
+        pos, attr, dt = AXIS_INPUTS[op.type]
+        sig = opdefs.get(op.type)
+        arg = sig.inputs[pos].name
+        cname = _fresh(f"{op.name}/{arg}", used)
+        extra.append(_const_node(cname, _axis_value(op, attr), dt))
+        attrs.pop(attr, None)
+        at = len(inputs) if pos < 0 else pos
+        inputs.insert(at, cname)
+        in_dtypes.insert(at, dt)
+    elif op.type in AXIS_INPUTS:
+        tf_form = False
+    if op.type == "LeakyRelu":
+        from jitgraph.ops.constant import constant_value
+        alpha = constant_value(op.inputs[1])
+        if alpha is not None:
+            attrs["alpha"] = float(np.asarray(alpha))
+            inputs, in_dtypes = inputs[:1], in_dtypes[:1]
+        else:
+            tf_form = False
+    if op.type in ("Softmax", "LogSoftmax"):
+        axis, r = attrs.get("axis", -1), op.inputs[0].shape.ndims
+        if axis == -1 or (r is not None and axis % r == r - 1):
+            attrs.pop("axis", None)
+        else:
+            tf_form = False
+    for ours, theirs in ATTR_NAMES.get(op.type, {}).items():
+        if ours in attrs:
+            attrs[theirs] = attrs.pop(ours)
+    if op.type == "Squeeze" and attrs.get("squeeze_dims") is None:
+        attrs["squeeze_dims"] = []
+    return op.type, inputs, in_dtypes, attrs, extra, tf_form
+
+
+def _fresh(name, used):
+    out, k = name, 1
+    while out in used:
+        out, k = f"{name}_{k}", k + 1
+    used.add(out)
+    return out
+
+
+def _typed(sig, tensors, attrs, outputs):
+    """Fills the signature's dtype and count attrs from the op's inputs and outputs."""
+    for a, start, count in opdefs.split_inputs(sig, len(tensors)):
+        if a.number_attr:
+            attrs.setdefault(a.number_attr, count)
+        if a.type_attr and count and a.type_attr not in attrs:
+            attrs[a.type_attr] = tensors[start]
+        if a.type_list_attr and a.type_list_attr not in attrs:
+            attrs[a.type_list_attr] = list(tensors[start:start + count])
+    i = 0
+    for a in sig.outputs:
+        n = 1
+        if a.number_attr:
+            n = int(attrs.get(a.number_attr, 0))
+        elif a.type_list_attr:
+            n = len(attrs.get(a.type_list_attr, []) or [])
+        if a.type_attr and a.type_attr not in attrs and i < len(outputs):
+            attrs[a.type_attr] = outputs[i]
+        if a.type_list_attr and a.type_list_attr not in attrs:
+            attrs[a.type_list_attr] = list(outputs[i:i + n])
+        i += n
+    return {k: v for k, v in attrs.items() if k in sig.attrs}
+
+
+def node_defs(op, used, add_shapes=True):
+    """NodeDefs for one op: its own, after any Const it needs for an input TF has."""
+    tf_type, inputs, in_dtypes, attrs, extra, tf_form = _tf_form(op, used)
+    sig = opdefs.get(tf_type) if tf_form else None
+    if sig is not None:
+        attrs = _typed(sig, in_dtypes, attrs, [t.dtype for t in op.outputs])
+    nd = pb("node_def_pb2").NodeDef(name=op.name, op=tf_type)
+    nd.input.extend(inputs)
+    nd.input.extend("^" + c.name for c in op.control_inputs)
+    for key in sorted(attrs):
+        try:
+            v = attr_value(attrs[key])
+        except (TypeError, ValueError, KeyError):
+            v = None
+        if v is not None:
+            nd.attr[key].CopyFrom(v)
+    if sig is None:
+        nd.attr["_output_types"].list.type.extend(t.dtype.as_datatype_enum
+                                                  for t in op.outputs)
+    if op.outputs and add_shapes:
+        nd.attr["_output_shapes"].list.shape.extend(shape_proto(t.shape) for t in op.outputs)
+    return extra + [nd]
+
+
+def graph_def(graph, ops=None, add_shapes=True):
+    """The GraphDef of `graph` (or of `ops`, in the graph's order)."""
+    gd = pb("graph_pb2").GraphDef()
+    gd.versions.producer = PRODUCER
+    ops = graph.get_operations() if ops is None else ops
+    used = {op.name for op in graph.get_operations()}
+    for op in ops:
+        gd.node.extend(node_defs(op, used, add_shapes))
+    return gd

@@ -1,0 +1,230 @@
+"""TF node types built with our op functions at import.
+
+Either TF's form of the op differs from ours (a reduction's axes are an input in
+TF and an attr here, TF's LeakyRelu holds alpha as an attr), or TF has an op that
+jitgraph writes as several (AddV2, ApplyAdam, FusedBatchNorm, ZerosLike, ...).
+A rule gets a `NodeCtx` and returns the node's outputs (or its op); the importer
+names the op of output 0 after the node. An input that our op needs to know when
+the graph is built (an axis) must be a constant: `ctx.const(i)`.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from jitgraph.framework import dtypes
+from jitgraph.ops import array_ops, manip_ops, math_ops, nn_ops, reduction_ops, state_ops
+from jitgraph.ops.constant import constant
+from jitgraph.ops.registry import make_tensor
+
+RULES = {}
+
+
+def rule(*types):
+    def deco(fn):
+        for t in types:
+            RULES[t] = fn
+        return fn
+    return deco
+
+
+def _axis(v):
+    v = np.asarray(v)
+    return int(v) if v.ndim == 0 else [int(i) for i in v.ravel()]
+
+
+# -- ops whose TF form holds an axis as an input ---------------------------------------------
+_REDUCE = {"Sum": reduction_ops.reduce_sum, "Mean": reduction_ops.reduce_mean,
+           "Max": reduction_ops.reduce_max, "Min": reduction_ops.reduce_min,
+           "Prod": reduction_ops.reduce_prod, "All": reduction_ops.reduce_all,
+           "Any": reduction_ops.reduce_any}
+
+
+@rule(*_REDUCE)
+def _reduce(c):
+    return _REDUCE[c.type](c.inputs[0], axis=_axis(c.const(1)),
+                           keepdims=bool(c.attrs.get("keep_dims", False)))
+
+
+@rule("ArgMax", "ArgMin")
+def _arg(c):
+    fn = manip_ops.argmax if c.type == "ArgMax" else manip_ops.argmin
+    return fn(c.inputs[0], axis=_axis(c.const(1)),
+              output_type=c.attrs.get("output_type", dtypes.int64))
+
+
+@rule("ConcatV2")
+def _concat(c):
+    return manip_ops.concat(c.inputs[:-1], _axis(c.const(len(c.inputs) - 1)))
+
+
+@rule("ExpandDims")
+def _expand_dims(c):
+    return array_ops.expand_dims(c.inputs[0], _axis(c.const(1)))
+
+
+@rule("Squeeze")
+def _squeeze(c):
+    return array_ops.squeeze(c.inputs[0], axis=c.attrs.get("squeeze_dims") or None)
+
+
+@rule("Split")
+def _split(c):
+    return manip_ops.split(c.inputs[1], int(c.attrs["num_split"]), axis=_axis(c.const(0)))
+
+
+@rule("SplitV")
+def _split_v(c):
+    sizes = [int(s) for s in c.const(1).ravel()]
+    return manip_ops.split(c.inputs[0], sizes, axis=_axis(c.const(2)))
+
+
+@rule("GatherV2")
+def _gather(c):
+    return manip_ops.gather(c.inputs[0], c.inputs[1], axis=_axis(c.const(2)),
+                            batch_dims=int(c.attrs.get("batch_dims", 0)))
+
+
+@rule("Cumsum")
+def _cumsum(c):
+    return manip_ops.cumsum(c.inputs[0], axis=_axis(c.const(1)),
+                            exclusive=bool(c.attrs.get("exclusive", False)),
+                            reverse=bool(c.attrs.get("reverse", False)))
+
+
+@rule("InTopKV2")
+def _in_top_k(c):
+    from jitgraph.ops.sort_ops import in_top_k
+    return in_top_k(c.inputs[0], c.inputs[1], int(c.const(2)))
+
+
+@rule("LeakyRelu")
+def _leaky_relu(c):
+    return nn_ops.leaky_relu(c.inputs[0], alpha=float(c.attrs.get("alpha", 0.2)))
+
+
+@rule("Softmax", "LogSoftmax")
+def _softmax(c):
+    x = c.inputs[0]
+    return make_tensor(c.type, [x], x.dtype, {"axis": -1})
+
+
+# -- TF ops jitgraph writes as others ------------------------------------------------------------
+@rule("AddV2")
+def _add_v2(c):
+    return math_ops.add(c.inputs[0], c.inputs[1])
+
+
+@rule("AddN")
+def _add_n(c):
+    return math_ops.add_n(c.inputs)
+
+
+@rule("Div")
+def _div(c):
+    return math_ops.div(c.inputs[0], c.inputs[1])
+
+
+@rule("Snapshot")
+def _snapshot(c):
+    return array_ops.identity(c.inputs[0])
+
+
+@rule("Select")
+def _select(c):
+    cond, x, y = c.inputs
+    # TF 1.x's Select: a vector condition picks rows of higher-rank x and y.
+    rc, rx = cond.shape.ndims, x.shape.ndims
+    if rc == 1 and rx is not None and rx > 1:
+        cond = array_ops.reshape(cond, [-1] + [1] * (rx - 1))
+    return math_ops.where(cond, x, y)
+
+
+@rule("ZerosLike")
+def _zeros_like(c):
+    return array_ops.zeros_like(c.inputs[0])
+
+
+@rule("OnesLike")
+def _ones_like(c):
+    return array_ops.ones_like(c.inputs[0])
+
+
+@rule("Pad")
+def _pad(c):
+    x = c.inputs[0]
+    zero = constant(0, dtype=x.dtype)
+    return make_tensor("PadV2", [x, c.inputs[1], zero], x.dtype)
+
+
+@rule("ShapeN")
+def _shape_n(c):
+    ot = c.attrs.get("out_type", dtypes.int32)
+    return [array_ops.shape(x, out_type=ot) for x in c.inputs]
+
+
+@rule("BiasAddGrad")
+def _bias_add_grad(c):
+    dy = c.inputs[0]
+    r = dy.shape.ndims
+    if r is None:
+        raise ValueError("BiasAddGrad of a tensor of unknown rank")
+    keep = 1 if c.attrs.get("data_format", "NHWC") == "NCHW" else r - 1
+    return reduction_ops.reduce_sum(dy, axis=[a for a in range(r) if a != keep])
+
+
+@rule("Relu6Grad")
+def _relu6_grad(c):
+    dy, x = c.inputs
+    inside = math_ops.logical_and(math_ops.greater(x, 0), math_ops.less(x, 6))
+    return math_ops.where(inside, dy, array_ops.zeros_like(dy))
+
+
+@rule("FusedBatchNorm", "FusedBatchNormV2", "FusedBatchNormV3")
+def _fused_batch_norm(c):
+    """Inference form: y = (x - mean) * rsqrt(var + eps) * scale + offset; in training
+    form the batch's moments; the mean/variance outputs are what TF returns."""
+    x, scale, offset, mean, var = c.inputs[:5]
+    if c.attrs.get("data_format", "NHWC") not in ("NHWC",):
+        raise ValueError("FusedBatchNorm with data_format NCHW is not supported")
+    eps = float(c.attrs.get("epsilon", 1e-3))
+    if c.attrs.get("is_training", True):
+        from jitgraph.nn import moments
+        r = x.shape.ndims
+        mean, var = moments(x, axes=list(range(r - 1)))
+    inv = math_ops.rsqrt(var + eps) * scale
+    y = x * inv + (offset - mean * inv)
+    return [y, mean, var, mean, var] + ([var] if c.type == "FusedBatchNormV3" else [])
+
+
+# -- optimizer updates -----------------------------------------------------------------------------
+def _locking(c):
+    return bool(c.attrs.get("use_locking", False))
+
+
+@rule("ApplyGradientDescent")
+def _apply_gd(c):
+    var, alpha, delta = c.inputs
+    return state_ops.assign_sub(var, alpha * delta, use_locking=_locking(c))
+
+
+@rule("ApplyMomentum")
+def _apply_momentum(c):
+    var, accum, lr, grad, mom = c.inputs
+    acc = state_ops.assign(accum, accum * mom + grad, use_locking=_locking(c))
+    step = lr * (grad + mom * acc) if c.attrs.get("use_nesterov") else lr * acc
+    return state_ops.assign_sub(var, step, use_locking=_locking(c))
+
+
+@rule("ApplyAdam")
+def _apply_adam(c):
+    var, m, v, b1p, b2p, lr, b1, b2, eps, grad = c.inputs
+    lr_t = lr * math_ops.sqrt(1 - b2p) / (1 - b1p)
+    m_t = state_ops.assign(m, b1 * m + (1 - b1) * grad, use_locking=_locking(c))
+    v_t = state_ops.assign(v, b2 * v + (1 - b2) * math_ops.square(grad),
+                           use_locking=_locking(c))
+    if c.attrs.get("use_nesterov"):
+        step = lr_t * (b1 * m_t + (1 - b1) * grad) / (math_ops.sqrt(v_t) + eps)
+    else:
+        step = lr_t * m_t / (math_ops.sqrt(v_t) + eps)
+    # The update reads m_t and v_t, so running it runs the slot updates first.
+    return state_ops.assign_sub(var, step, use_locking=_locking(c))
