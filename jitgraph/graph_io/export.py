@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from jitgraph.framework import dtypes
+from jitgraph.framework.tensor_shape import TensorShape
 from jitgraph.graph_io import opdefs
 from jitgraph.graph_io.attrs import attr_value, shape_proto, tensor_proto
 from jitgraph.summary._proto import pb
@@ -128,28 +129,75 @@ def _typed(sig, tensors, attrs, outputs):
     return {k: v for k, v in attrs.items() if k in sig.attrs}
 
 
-def node_defs(op, used, add_shapes=True):
-    """NodeDefs for one op: its own, after any Const it needs for an input TF has."""
-    tf_type, inputs, in_dtypes, attrs, extra, tf_form = _tf_form(op, used)
+def _node(name, tf_type, inputs, in_dtypes, attrs, outputs, control=(), tf_form=True):
+    """One NodeDef; `outputs` are (dtype, shape or None) pairs."""
     sig = opdefs.get(tf_type) if tf_form else None
     if sig is not None:
-        attrs = _typed(sig, in_dtypes, attrs, [t.dtype for t in op.outputs])
-    nd = pb("node_def_pb2").NodeDef(name=op.name, op=tf_type)
+        attrs = _typed(sig, in_dtypes, dict(attrs), [dt for dt, _ in outputs])
+    nd = pb("node_def_pb2").NodeDef(name=name, op=tf_type)
     nd.input.extend(inputs)
-    nd.input.extend("^" + c.name for c in op.control_inputs)
+    nd.input.extend("^" + c for c in control)
     for key in sorted(attrs):
         try:
             v = attr_value(attrs[key])
         except (TypeError, ValueError, KeyError):
-            v = None
+            v = None  # a Python-only attr (a callable, a Dataset): no proto form
         if v is not None:
             nd.attr[key].CopyFrom(v)
     if sig is None:
-        nd.attr["_output_types"].list.type.extend(t.dtype.as_datatype_enum
-                                                  for t in op.outputs)
-    if op.outputs and add_shapes:
-        nd.attr["_output_shapes"].list.shape.extend(shape_proto(t.shape) for t in op.outputs)
-    return extra + [nd]
+        nd.attr["_output_types"].list.type.extend(dt.as_datatype_enum for dt, _ in outputs)
+    if outputs and all(s is not None for _, s in outputs):
+        nd.attr["_output_shapes"].list.shape.extend(shape_proto(s) for _, s in outputs)
+    return nd
+
+
+def _sum_to_shape(op, used, add_shapes):
+    """TF's gradient of a broadcast: Reshape(Sum(dy, BroadcastGradientArgs(..)[1]),
+    Shape(x)), which jitgraph's importer reads back as SumToShape."""
+    g, x = op.inputs
+    i32, unknown = dtypes.int32, TensorShape([None])
+    sg, sx = _fresh(f"{op.name}/Shape", used), _fresh(f"{op.name}/Shape_1", used)
+    bga = _fresh(f"{op.name}/BroadcastGradientArgs", used)
+    total = _fresh(f"{op.name}/Sum", used)
+    shp = (lambda s: s) if add_shapes else (lambda s: None)
+    return [
+        _node(sg, "Shape", [input_name(g)], [g.dtype], {"out_type": i32},
+              [(i32, shp(TensorShape([g.shape.ndims])))]),
+        _node(sx, "Shape", [input_name(x)], [x.dtype], {"out_type": i32},
+              [(i32, shp(TensorShape([x.shape.ndims])))]),
+        _node(bga, "BroadcastGradientArgs", [sg, sx], [i32, i32], {},
+              [(i32, shp(unknown)), (i32, shp(unknown))]),
+        _node(total, "Sum", [input_name(g), bga + ":1"], [g.dtype, i32],
+              {"keep_dims": False}, [(g.dtype, shp(TensorShape(None)))]),
+        _node(op.name, "Reshape", [total, sx], [g.dtype, i32], {},
+              [(g.dtype, shp(op.outputs[0].shape))], [c.name for c in op.control_inputs]),
+    ]
+
+
+def _broadcast_to_like(op, used, add_shapes):
+    x, like = op.inputs
+    s = _fresh(f"{op.name}/Shape", used)
+    shp = (lambda v: v) if add_shapes else (lambda v: None)
+    return [
+        _node(s, "Shape", [input_name(like)], [like.dtype], {"out_type": dtypes.int32},
+              [(dtypes.int32, shp(TensorShape([like.shape.ndims])))]),
+        _node(op.name, "BroadcastTo", [input_name(x), s], [x.dtype, dtypes.int32], {},
+              [(x.dtype, shp(op.outputs[0].shape))], [c.name for c in op.control_inputs]),
+    ]
+
+
+# Op types of ours that TF writes as several ops: the TF ops, so that TF reads them.
+COMPOSITES = {"SumToShape": _sum_to_shape, "BroadcastToLike": _broadcast_to_like}
+
+
+def node_defs(op, used, add_shapes=True):
+    """NodeDefs for one op: its own, after any Const it needs for an input TF has."""
+    if op.type in COMPOSITES:
+        return COMPOSITES[op.type](op, used, add_shapes)
+    tf_type, inputs, in_dtypes, attrs, extra, tf_form = _tf_form(op, used)
+    outputs = [(t.dtype, t.shape if add_shapes else None) for t in op.outputs]
+    return extra + [_node(op.name, tf_type, inputs, in_dtypes, attrs, outputs,
+                          [c.name for c in op.control_inputs], tf_form)]
 
 
 def graph_def(graph, ops=None, add_shapes=True):

@@ -110,13 +110,40 @@ class NodeCtx:
         return self.node.op
 
     def const(self, i):
-        """The constant value of input `i`; ValueError when it is computed."""
-        from jitgraph.ops.constant import constant_value
-        v = constant_value(self.inputs[i])
+        """The value of input `i` when the graph alone decides it; ValueError otherwise."""
+        v = static_value(self.inputs[i])
         if v is None:
-            raise ValueError(f"input {i} ({self.inputs[i].name}) must be a constant for "
-                             "jitgraph")
+            raise ValueError(f"input {i} ({self.inputs[i].name}) must be known when the "
+                             "graph is built for jitgraph (it is computed at run time)")
         return np.asarray(v)
+
+
+def static_value(t, _depth=0):
+    """The value of `t` when static facts decide it: a constant, the rank or a fully
+    known shape of a tensor, or a stateless op of such values (TF's graphs compute
+    reduction axes as Range(Rank(x)), which our ops need as attrs)."""
+    from jitgraph.ops.constant import constant_value
+    v = constant_value(t)
+    if v is not None or _depth > 32:
+        return v
+    op = t.op
+    if op.type == "Rank" and op.inputs[0].shape.ndims is not None:
+        return np.int32(op.inputs[0].shape.ndims)
+    if op.type in ("Shape", "Size") and op.inputs[0].shape.is_fully_defined():
+        dims = op.inputs[0].shape.as_list()
+        val = np.array(dims) if op.type == "Shape" else np.prod(dims, dtype=np.int64)
+        return np.asarray(val, dtype=t.dtype.as_numpy_dtype)
+    d = registry.get(op.type)
+    if d.stateful or d.host or len(op.outputs) != 1 or not op.inputs:
+        return None
+    args = [static_value(x, _depth + 1) for x in op.inputs]
+    if any(a is None for a in args):
+        return None
+    try:
+        out = d.numpy(registry.KernelCtx(op), *args)
+    except Exception:  # noqa: BLE001 - whatever stops it, the value is not static
+        return None
+    return np.asarray(out, dtype=t.dtype.as_numpy_dtype)
 
 
 def out_dtypes(node, attrs, inputs):

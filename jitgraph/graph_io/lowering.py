@@ -14,6 +14,7 @@ import numpy as np
 from jitgraph.framework import dtypes
 from jitgraph.ops import array_ops, manip_ops, math_ops, nn_ops, reduction_ops, state_ops
 from jitgraph.ops.constant import constant
+from jitgraph.graph_io import tf_ops  # noqa: F401  (registers BroadcastGradientArgs)
 from jitgraph.ops.registry import make_tensor
 
 RULES = {}
@@ -41,8 +42,28 @@ _REDUCE = {"Sum": reduction_ops.reduce_sum, "Mean": reduction_ops.reduce_mean,
 
 @rule(*_REDUCE)
 def _reduce(c):
+    axes = c.inputs[1]
+    if c.type == "Sum" and axes.op.type == "BroadcastGradientArgs" and _static(axes) is None:
+        like = axes.op.inputs[axes.value_index]
+        if like.op.type == "Shape":
+            # TF's gradient of a broadcast: Reshape(Sum(dy, r_k), Shape(x)) sums dy to
+            # x's shape, which our SumToShape does (the Reshape after it keeps it).
+            return reduction_ops.sum_to_shape_of(c.inputs[0], like.op.inputs[0])
     return _REDUCE[c.type](c.inputs[0], axis=_axis(c.const(1)),
                            keepdims=bool(c.attrs.get("keep_dims", False)))
+
+
+def _static(t):
+    from jitgraph.graph_io.importer import static_value
+    return static_value(t)
+
+
+@rule("BroadcastTo")
+def _broadcast_to(c):
+    x, shape = c.inputs
+    if _static(shape) is None and shape.op.type == "Shape":
+        return array_ops.broadcast_to_like(x, shape.op.inputs[0])
+    return make_tensor("BroadcastTo", [x, shape], x.dtype)
 
 
 @rule("ArgMax", "ArgMin")
