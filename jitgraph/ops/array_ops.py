@@ -10,8 +10,16 @@ from jitgraph.ops.constant import constant, constant_value, convert_n, convert_t
 from jitgraph.ops.registry import make_op, make_tensor, register, same_shape
 
 # -- identity ---------------------------------------------------------------------------
+def _identity_emit(g):
+    # A read of a scalar variable stays a view of its buffer, as a read of an array one
+    # does (TF's ref variables): its consumers read the value when they run, so a read
+    # under control_dependencies on an assign sees the assigned value.
+    t = g.op.inputs[0]
+    g.out(g.em.expr[t], array=g.em.is_array[t])
+
+
 register("Identity", shape=same_shape, numpy=lambda k, x: x, aliases=True, passes_through=True,
-         emit=lambda g: g.out(g.i(0)), grad=lambda op, dy: [dy])
+         emit=_identity_emit, grad=lambda op, dy: [dy])
 register("StopGradient", shape=same_shape, numpy=lambda k, x: x, aliases=True,
          passes_through=True, emit=lambda g: g.out(g.i(0)), grad=lambda op, dy: [None])
 register("NoOp", shape=lambda s: [], numpy=lambda k: (), role="noop")
@@ -184,7 +192,41 @@ def reshape(tensor, shape, name=None):  # noqa: A002
     if s.dtype not in (dtypes.int32, dtypes.int64):
         raise TypeError(f"Value passed to parameter 'shape' has DataType {s.dtype.name} not in "
                         "list of allowed values: int32, int64")
-    return make_tensor("Reshape", [x, s], x.dtype, name=name or "Reshape")
+    out = make_tensor("Reshape", [x, s], x.dtype, name=name or "Reshape")
+    if out.shape.ndims is not None and not out.shape.is_fully_defined():
+        # `[tf.shape(x)[0], 28, 28, 1]`: the constant entries are known statically (TF's
+        # constant_value_as_shape), so layers after the reshape see their input's depth.
+        out.set_shape(constant_value_as_shape(s))
+    return out
+
+
+def constant_value_as_shape(t):
+    """The static shape a shape tensor `t` describes: the entries known at graph-build time,
+    None for the others (-1, a computed size); a TensorShape of unknown rank if its length
+    is unknown."""
+    from jitgraph.framework.tensor_shape import TensorShape
+    v = constant_value(t)
+    if v is not None:
+        return TensorShape([None if int(d) < 0 else int(d) for d in np.asarray(v).ravel()])
+    op = t.op
+    if op.type == "Pack" and op.attrs.get("axis", 0) == 0:
+        dims = []
+        for x in op.inputs:
+            d = constant_value(x)
+            dims.append(None if d is None or int(d) < 0 else int(d))
+        return TensorShape(dims)
+    if op.type == "ConcatV2":
+        dims = []
+        for x in op.inputs:
+            part = constant_value_as_shape(x)
+            if part.ndims is None:
+                return TensorShape(None)
+            dims += part.as_list()
+        return TensorShape(dims)
+    if op.type == "Shape":
+        return op.inputs[0].shape
+    n = t.shape.as_tuple()
+    return TensorShape(None if n is None or n[0] is None else [None] * n[0])
 
 
 # -- fill / zeros / ones --------------------------------------------------------------------

@@ -237,9 +237,8 @@ def concat(values, axis, name="concat"):
         return identity(values[0], name=name)
     _check_concat(values, axis, _op_name(name))
     r = next((v.shape.ndims for v in values if v.shape.ndims is not None), None)
+    # Unknown rank: a negative axis stays negative until the plan knows the rank.
     a = axis % r if r is not None else axis
-    if r is None and axis < 0:
-        raise TypeError("jitgraph needs the rank of concat inputs for a negative axis")
     dt = values[0].dtype
     for v in values[1:]:
         if v.dtype != dt:
@@ -267,7 +266,7 @@ def _split_shape(s):
     n = s.attrs["num_split"]
     if x is None:
         return [None] * n
-    a = s.attrs["axis"]
+    a = s.attrs["axis"] % max(len(x), 1)
     sizes = _split_sizes(x[a], s.attrs, s.const(1) if len(s.shapes) > 1 else None) \
         if not (len(s.shapes) > 1 and s.const(1) is None) else [None] * n
     return [tuple(sz if i == a else d for i, d in enumerate(x)) for sz in sizes]
@@ -302,7 +301,7 @@ def _split_np(k, x, sizes=None):
 def _split_emit(g):
     x = g.arr(0)
     r = g.rank(0)
-    a = g.attrs["axis"]
+    a = g.attrs["axis"] % r
     n = g.attrs["num_split"]
     dim = f"{x}.shape[{a}]"
     bounds = []
@@ -353,10 +352,7 @@ def split(value, num_or_size_splits, axis=0, num=None, name="split"):
     x = convert_to_tensor(value)
     axis = _static_int(axis)
     r = x.shape.ndims
-    if r is None:
-        if axis < 0:
-            raise TypeError("jitgraph needs the rank of the split input for a negative axis")
-    else:
+    if r is not None:
         if not -r <= axis < r:
             raise ValueError(f"Dimension {axis} must be in range [{-r}, {r}) for "
                              f"'{_op_name(name)}'")
@@ -414,7 +410,12 @@ def _tile_grad(op, dy):
     from jitgraph.ops.array_ops import stack
     from jitgraph.ops.reduction_ops import reduce_sum
     x, mult = op.inputs
-    r = x.shape.ndims
+    # The multiples hold one entry per dim: their length is x's rank when x's is unknown.
+    r = x.shape.ndims if x.shape.ndims is not None else mult.shape.as_tuple()[0]
+    if r is None:
+        raise NotImplementedError(
+            "jitgraph: the gradient of tf.tile needs the rank of its input or the length of "
+            "its multiples known when the graph is built")
     m = constant_value(mult)
     if x.shape.is_fully_defined() and m is not None:
         dims = []
@@ -1189,8 +1190,6 @@ def cumsum(x, axis=0, exclusive=False, reverse=False, name=None):
         if not -r <= a < r:
             raise ValueError(f"Expected axis in the range [{-r}, {r}), but got {a}")
         a %= r
-    elif a < 0:
-        raise TypeError("jitgraph needs the rank of the cumsum input for a negative axis")
     return make_tensor("Cumsum", [t], t.dtype, {"axis": a, "exclusive": bool(exclusive),
                                                 "reverse": bool(reverse)},
                        name=name or "Cumsum")

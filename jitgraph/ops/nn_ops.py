@@ -340,7 +340,13 @@ def _sparse_xent_np(k, logits, labels):
 def _xent_np(k, logits, labels):
     a = k.attrs.get("axis", -1)
     x = np.moveaxis(logits, a, -1)
-    lab = np.moveaxis(np.broadcast_to(labels, logits.shape), a, -1)
+    try:
+        lab = np.moveaxis(np.broadcast_to(labels, logits.shape), a, -1)
+    except ValueError:  # TF's message, not numpy's (shapes fed to unknown-rank placeholders)
+        raise errors.InvalidArgumentError(
+            None, k.op, "logits and labels must be broadcastable: logits_size="
+                        f"{list(np.shape(logits))} labels_size={list(np.shape(labels))}"
+        ) from None
     with np.errstate(all="ignore"):
         m = np.max(x, axis=-1, keepdims=True)
         z = x - m

@@ -50,7 +50,8 @@ def _norm_axes(axis, rank):
 def _reduce_shape(s):
     x = s.shapes[0]
     if x is None:
-        return [None]
+        # A reduction over all axes is a scalar whatever the input's rank.
+        return [() if s.attrs["axis"] is None and not s.attrs["keepdims"] else None]
     axes = _norm_axes(s.attrs["axis"], len(x))
     if s.attrs["keepdims"]:
         return [tuple(1 if i in axes else d for i, d in enumerate(x))]
@@ -274,6 +275,9 @@ def _kept_shape_tensor(op):
     from jitgraph.ops.array_ops import where_axes_one
     x = op.inputs[0]
     rank = x.shape.ndims
+    if rank is None:  # the axes are normalized at run time, once the rank is known
+        return make_tensor("ReducedShape", [shape_op(x)], dtypes.int32,
+                           {"axis": op.attrs["axis"]})
     axes = _norm_axes(op.attrs["axis"], rank)
     if x.shape.is_fully_defined():
         dims = [1 if i in axes else d for i, d in enumerate(x.shape.as_list())]
@@ -328,6 +332,29 @@ def _prod_others_np(k, x):
     out = out.reshape(moved.shape)
     return np.moveaxis(out, list(range(x.ndim - len(axes), x.ndim)), axes)
 
+
+def _reduced_shape_np(k, s):
+    out = np.array(s, dtype=np.int32)
+    out[list(_norm_axes(k.attrs["axis"], out.size))] = 1
+    return out
+
+
+def _reduced_shape_emit(g):
+    s, n = g.arr(0), g.shape(0)[0]
+    axes = "".join(f"{a}, " for a in np.atleast_1d(
+        np.arange(n) if g.attrs["axis"] is None else g.attrs["axis"]).tolist())
+    out = g.tmp("rs")
+    g.line(f"{out} = {s}.astype(np.int32)", tag=True)
+    g.line(f"for a in ({axes}):")
+    g.line(f"    {out}[a % {max(n, 1)}] = 1")
+    g.out(out)
+
+
+# TF's `reduced_shape`: the shape a reduction keeps (reduced dims 1), computed at run time
+# when the input's rank is unknown where the gradient is built.
+register("ReducedShape", shape=lambda s: [s.shapes[0]], numpy=_reduced_shape_np,
+         emit=_reduced_shape_emit, host_if=lambda c: None if c.shape(0)[0] is not None else
+         "the input's rank is unknown", grad=lambda op, dy: [None])
 
 register("ProdOthers", shape=lambda s: [s.shapes[0]], numpy=_prod_others_np,
          host="no emitter yet (exclusive products along an axis, for Prod's gradient)")
@@ -400,11 +427,12 @@ def reduce_logsumexp(input_tensor, axis=None, keepdims=False, name=None,
     ax = _resolve_axis(axis, reduction_indices)
     x = convert_to_tensor(input_tensor)
     m = stop_gradient(reduce_max(x, axis=ax, keepdims=True))
-    s = math_ops.log(reduce_sum(math_ops.exp(x - m), axis=ax, keepdims=True)) + m
+    s = math_ops.log(reduce_sum(math_ops.exp(x - m), axis=ax, keepdims=bool(keepdims)))
     if not keepdims:
-        from jitgraph.ops.array_ops import squeeze
-        s = squeeze(s, axis=list(_norm_axes(ax, x.shape.ndims))) if x.shape.ndims else s
-    return s
+        # As TF: the max reshaped to the result's shape, known statically or not.
+        from jitgraph.ops.array_ops import reshape, shape
+        m = reshape(m, s.shape.as_list() if s.shape.is_fully_defined() else shape(s))
+    return math_ops.add(s, m, name=name)
 
 
 # -- sum a broadcast gradient back to an input's shape ----------------------------
