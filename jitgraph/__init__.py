@@ -47,6 +47,8 @@ from jitgraph import test_util as test
 from jitgraph import losses, nn
 from jitgraph.graph_io.importer import import_graph_def
 from jitgraph import graph_util
+from jitgraph.control_flow import (TensorArray, case, cond, foldl, foldr, map_fn,  # noqa: E402
+                                   scan, while_loop)
 
 _overloads.install()
 newaxis = None
