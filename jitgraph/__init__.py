@@ -89,7 +89,12 @@ import importlib as _importlib  # noqa: E402
 # unsupported `tf.contrib.<x>` says jitgraph lacks it instead of guessing a near name.
 compat = _importlib.import_module("jitgraph.compat")
 contrib = _importlib.import_module("jitgraph.contrib")
-io = _types.SimpleNamespace(write_graph=train.write_graph, gfile=gfile)
+# `tf.io` / `tf.python_io`: TFRecords, Example parsing, CSV, gfile, write_graph.
+io = _importlib.import_module("jitgraph.io")
+python_io = io.python_io
+from jitgraph.io import (FixedLenFeature, FixedLenSequenceFeature,  # noqa: E402
+                         VarLenFeature, decode_csv, decode_raw, parse_example,
+                         parse_single_example)
 from jitgraph.compat._behavior import *  # noqa: E402,F401,F403
 
 

@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 from jitgraph.data.dataset import AUTOTUNE, Dataset
+from jitgraph.data.file_datasets import CsvDataset
 
-__all__ = ["AUTOTUNE", "shuffle_and_repeat", "map_and_batch", "unbatch"]
+__all__ = ["AUTOTUNE", "CsvDataset", "shuffle_and_repeat", "map_and_batch", "unbatch"]
 
 
 def shuffle_and_repeat(buffer_size, count=None, seed=None):

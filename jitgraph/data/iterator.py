@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from jitgraph.data import structure
-from jitgraph.data.iterator_ops import get_next_op, make_iterator_op
+from jitgraph.data.iterator_ops import (get_next_from_handle_op, get_next_op, make_iterator_op,
+                                       string_handle_op)
 from jitgraph.framework.graph import GraphKeys, get_default_graph
 
 
@@ -15,6 +16,7 @@ class Iterator(structure.HasElementSpecs):
         self._graph = graph
         self._initializer = initializer
         self._one_shot = one_shot
+        self._handle = None  # the fed handle tensor of a from_string_handle iterator
         graph.add_to_collection(GraphKeys.ITERATORS, self)
 
     # -- construction ---------------------------------------------------------------
@@ -46,8 +48,15 @@ class Iterator(structure.HasElementSpecs):
     @staticmethod
     def from_string_handle(string_handle, output_types, output_shapes=None,
                            output_classes=None):
-        raise NotImplementedError("jitgraph: feedable iterators (from_string_handle) are not "
-                                  "supported yet")
+        """A feedable iterator: each `get_next` runs whichever iterator the fed
+        `string_handle` names (a value of another iterator's `string_handle()`)."""
+        from jitgraph.framework import dtypes
+        from jitgraph.ops.constant import convert_to_tensor
+        handle = convert_to_tensor(string_handle, dtype=dtypes.string)
+        specs = structure.from_types_and_shapes(output_types, output_shapes)
+        it = Iterator(Iterator._new_name(handle.graph, "Iterator"), specs, handle.graph)
+        it._handle = handle
+        return it
 
     # -- properties -----------------------------------------------------------------
     @property
@@ -79,12 +88,19 @@ class Iterator(structure.HasElementSpecs):
         `tf.errors.OutOfRangeError`.
         """
         flat = structure.flatten(self._specs)
-        op = get_next_op(self._name, flat, self._graph, name or "IteratorGetNext",
-                         one_shot=self._one_shot)
+        if self._handle is not None:
+            op = get_next_from_handle_op(self._handle, flat, self._graph,
+                                         name or "IteratorGetNext")
+        else:
+            op = get_next_op(self._name, flat, self._graph, name or "IteratorGetNext",
+                             one_shot=self._one_shot)
         return structure.pack(self._specs, op.outputs)
 
     def string_handle(self, name=None):
-        raise NotImplementedError("jitgraph: iterator string handles are not supported yet")
+        """A scalar string naming this iterator, to feed to a `from_string_handle` one."""
+        if self._handle is not None:
+            return self._handle
+        return string_handle_op(self._name, self._graph, name or "IteratorToStringHandle")
 
 
 def make_one_shot_iterator(dataset):

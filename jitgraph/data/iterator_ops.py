@@ -13,7 +13,8 @@ import threading
 import numpy as np
 
 from jitgraph.data.context import Context
-from jitgraph.framework import errors
+from jitgraph.framework import dtypes, errors
+from jitgraph.framework.graph import GraphKeys
 from jitgraph.framework.tensor_shape import TensorShape
 from jitgraph.ops.registry import make_op, register
 
@@ -94,10 +95,14 @@ def make_iterator_op(dataset, iterator_name, graph, name):
 
 # -- IteratorGetNext -----------------------------------------------------------------------
 def _get_next_np(k):
-    key = resource_key(k.attrs["iterator"])
+    return _next_of(k, k.attrs["iterator"], k.op._py.get("one_shot"))
+
+
+def _next_of(k, name, one_shot):
+    """The next element of the Session's iterator `name` (a one-shot one starts here)."""
+    key = resource_key(name)
     rt = k.state.resources.get(key)
     if rt is None:
-        one_shot = k.op._py.get("one_shot")
         if one_shot is None:
             raise errors.FailedPreconditionError(
                 None, k.op, "GetNext() failed because the iterator has not been initialized. "
@@ -137,6 +142,68 @@ def _one_shot_context(dataset, graph):
 register("IteratorGetNext",
          shape=lambda s: [TensorShape(x).as_tuple() for x in s.attrs["output_shapes"]],
          numpy=_get_next_np, host=_HOST, stateful=True)
+
+
+# -- feedable iterators: IteratorToStringHandle, IteratorGetNextFromStringHandle ---------------
+# A handle names the iterator in its graph; the op that takes one finds the iterator (and,
+# for a one-shot iterator, its dataset) in the graph's ITERATORS collection at run time.
+_HANDLE_PREFIX = b"jitgraph-iterator:"
+
+
+def _string_scalar(b):
+    out = np.empty((), dtype=object)
+    out[()] = b
+    return out
+
+
+register("IteratorToStringHandle", shape=lambda s: [()],
+         numpy=lambda k: _string_scalar(_HANDLE_PREFIX + k.attrs["iterator"].encode()),
+         host=_HOST)
+
+
+def string_handle_op(iterator_name, graph, name):
+    return make_op("IteratorToStringHandle", [], [dtypes.string],
+                   {"iterator": iterator_name}, name=name, graph=graph).outputs[0]
+
+
+def _iterator_named(graph, handle, op):
+    h = handle if isinstance(handle, bytes) else str(handle).encode()
+    if h.startswith(_HANDLE_PREFIX):
+        target = h[len(_HANDLE_PREFIX):].decode()
+        for it in graph.get_collection(GraphKeys.ITERATORS):
+            if it._name == target:
+                return it
+    raise errors.InvalidArgumentError(
+        None, op, f"Invalid iterator handle {h!r}: not made by string_handle() of an "
+                  "iterator of this graph")
+
+
+def _get_next_from_handle_np(k, handle):
+    from jitgraph.data.structure import flatten
+    it = _iterator_named(k.op.graph, np.asarray(handle, dtype=object)[()], k.op)
+    want = list(k.attrs["output_types"])
+    have = [s.dtype for s in flatten(it._specs)]
+    if len(want) != len(have):
+        raise errors.InvalidArgumentError(
+            None, k.op, f"Number of components does not match: expected {len(want)} types "
+                        f"but got {len(have)}.")
+    for i, (w, h) in enumerate(zip(want, have)):
+        if w != h:
+            raise errors.InvalidArgumentError(
+                None, k.op, f"Data type mismatch at component {i}: expected {w.name} but got "
+                            f"{h.name}.")
+    return _next_of(k, it._name, it._one_shot)
+
+
+register("IteratorGetNextFromStringHandle",
+         shape=lambda s: [TensorShape(x).as_tuple() for x in s.attrs["output_shapes"]],
+         numpy=_get_next_from_handle_np, host=_HOST, stateful=True)
+
+
+def get_next_from_handle_op(handle, flat_specs, graph, name):
+    return make_op("IteratorGetNextFromStringHandle", [handle], [s.dtype for s in flat_specs],
+                   {"output_types": [s.dtype for s in flat_specs],
+                    "output_shapes": [s.shape for s in flat_specs]}, name=name, graph=graph)
 
 
 def get_next_op(iterator_name, flat_specs, graph, name, one_shot=None):

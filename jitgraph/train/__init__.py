@@ -32,3 +32,15 @@ from jitgraph.train.monitored_session import (ChiefSessionCreator, MonitoredSess
                                               WorkerSessionCreator)
 from jitgraph.summary.writer import FileWriterCache as SummaryWriterCache
 from jitgraph.train.meta_graph import export_meta_graph, import_meta_graph, write_graph
+
+_EXAMPLE_PROTOS = ("BytesList", "FloatList", "Int64List", "Feature", "Features", "FeatureList",
+                   "FeatureLists", "Example", "SequenceExample")
+
+
+def __getattr__(name):
+    # tf.train.Example and its parts are protobuf messages, built on first use so that
+    # `import jitgraph` does not need protobuf.
+    if name in _EXAMPLE_PROTOS:
+        from jitgraph.data import example_proto
+        return example_proto.get(name)
+    raise AttributeError(f"module 'jitgraph.train' has no attribute {name!r}")

@@ -1,0 +1,329 @@
+"""Parsing serialized inputs: `tf.io.parse_example` / `parse_single_example` of
+`tf.train.Example` protos, and `tf.io.decode_raw`.
+
+Both are host ops (their inputs are strings). Feature specs, output dtypes, shapes
+and error messages are TF 1.x's; a `VarLenFeature` parses to a SparseTensor
+(indices, values, dense_shape), the rest to dense tensors.
+"""
+from __future__ import annotations
+
+import collections
+
+import numpy as np
+
+from jitgraph.data import example_proto
+from jitgraph.framework import dtypes, errors
+from jitgraph.framework.tensor_shape import TensorShape
+from jitgraph.ops.constant import convert_to_tensor
+from jitgraph.ops.registry import make_op, register
+
+_HOST = "parses strings (protocol buffers, raw bytes) in Python"
+_KINDS = {dtypes.float32: "float_list", dtypes.int64: "int64_list", dtypes.string: "bytes_list"}
+_TYPE_NAMES = {"float_list": "float", "int64_list": "int64", "bytes_list": "string"}
+
+
+class FixedLenFeature(collections.namedtuple(
+        "FixedLenFeature", ["shape", "dtype", "default_value"])):
+    """A feature with `shape` values in every example (`default_value` when missing)."""
+
+    def __new__(cls, shape, dtype, default_value=None):
+        return super().__new__(cls, shape, dtype, default_value)
+
+
+class FixedLenSequenceFeature(collections.namedtuple(
+        "FixedLenSequenceFeature", ["shape", "dtype", "allow_missing", "default_value"])):
+    """Any number of `shape`-shaped values per example, stacked along a new first
+    dimension and padded with `default_value` to the longest in the batch."""
+
+    def __new__(cls, shape, dtype, allow_missing=False, default_value=None):
+        return super().__new__(cls, shape, dtype, allow_missing, default_value)
+
+
+class VarLenFeature(collections.namedtuple("VarLenFeature", ["dtype"])):
+    """A feature with any number of values per example: parsed to a SparseTensor."""
+
+
+def _sparse_tensor(indices, values, dense_shape):
+    from jitgraph.data.sparse import make_sparse
+    return make_sparse(indices, values, dense_shape)
+
+
+# -- the kernel ----------------------------------------------------------------------------
+def _value_error(k, name, key, index, kind, want):
+    return errors.InvalidArgumentError(
+        None, k.op, f"Name: {name}, Key: {key}, Index: {index}.  Data types don't match. "
+                    f"Data type: {_TYPE_NAMES[kind]} but expected type: {_TYPE_NAMES[want]}")
+
+
+def _values(feature, kind, k, name, key, index):
+    """The values of one Feature as a numpy array of the spec's kind."""
+    have = feature.WhichOneof("kind")
+    if have is None:  # an empty Feature is an empty list of any type
+        return np.zeros(0, _NP[kind])
+    if have != kind:
+        raise _value_error(k, name, key, index, have, kind)
+    vals = getattr(feature, kind).value
+    if kind == "bytes_list":
+        out = np.empty(len(vals), dtype=object)
+        out[:] = list(vals)
+        return out
+    return np.fromiter(vals, dtype=_NP[kind], count=len(vals))
+
+
+_NP = {"float_list": np.float32, "int64_list": np.int64, "bytes_list": object}
+
+
+def _parse_example_np(k, serialized, names, *defaults):
+    a = k.attrs
+    single = a["single"]
+    ser = np.asarray(serialized, dtype=object)
+    flat = ser.reshape(-1)
+    names = np.asarray(names, dtype=object).reshape(-1)
+    batch = flat.size
+    Example = example_proto.get("Example")  # noqa: N806 - the message class
+    parsed = []
+    for s in flat:
+        ex = Example()
+        try:
+            ex.ParseFromString(s if isinstance(s, bytes) else str(s).encode())
+        except Exception as e:  # noqa: BLE001 - protobuf's DecodeError
+            raise errors.InvalidArgumentError(
+                None, k.op, f"Could not parse example input, value: '{s!r}'") from e
+        parsed.append(ex.features.feature)
+
+    def ex_name(i):
+        return names[i].decode() if names.size and isinstance(names[i], bytes) else \
+            (str(names[i]) if names.size else "<unknown>")
+
+    out = []
+    for key, kind in zip(a["sparse_keys"], a["sparse_kinds"]):
+        idx, vals, longest = [], [], 0
+        for i, fmap in enumerate(parsed):
+            v = _values(fmap[key], kind, k, ex_name(i), key, i) if key in fmap else \
+                np.zeros(0, _NP[kind])
+            idx.append(np.stack([np.full(len(v), i), np.arange(len(v))], axis=1))
+            vals.append(v)
+            longest = max(longest, len(v))
+        ind = np.concatenate(idx).astype(np.int64) if idx else np.zeros((0, 2), np.int64)
+        val = np.concatenate(vals) if vals else np.zeros(0, _NP[kind])
+        if val.dtype == object and val.size == 0:
+            val = np.empty(0, dtype=object)
+        shape = np.array([batch, longest], np.int64)
+        if single:
+            ind, shape = ind[:, 1:], shape[1:]
+        out += [ind, val, shape]
+    for j, (key, kind, shape) in enumerate(zip(a["dense_keys"], a["dense_kinds"],
+                                               a["dense_shapes"])):
+        default = np.asarray(defaults[j])
+        seq = a["dense_sequence"][j]
+        out.append(_dense(k, parsed, key, kind, tuple(shape), default, seq, ex_name,
+                          a["dense_allow_missing"][j]))
+        if single:
+            out[-1] = out[-1][0]
+    return out[0] if len(out) == 1 else tuple(out)  # one output: the array itself
+
+
+def _dense(k, parsed, key, kind, shape, default, seq, ex_name, allow_missing):
+    size = int(np.prod(shape))
+    rows = []
+    for i, fmap in enumerate(parsed):
+        if key not in fmap:
+            if seq:
+                if not allow_missing:
+                    raise errors.InvalidArgumentError(
+                        None, k.op, f"Name: {ex_name(i)}, Feature list '{key}' is required "
+                                    "but could not be found.  Did you mean to include it in "
+                                    "feature_list_dense_missing_assumed_empty or "
+                                    "feature_list_dense_defaults?")
+                rows.append(np.zeros((0,) + shape, _NP[kind]))
+                continue
+            if default.size == 0:
+                raise errors.InvalidArgumentError(
+                    None, k.op, f"Name: {ex_name(i)}, Feature: {key} (data type: "
+                                f"{_TYPE_NAMES[kind]}) is required but could not be found.")
+            rows.append(np.broadcast_to(default, shape).astype(_NP[kind]))
+            continue
+        v = _values(fmap[key], kind, k, ex_name(i), key, i)
+        if seq:
+            if size == 0 or v.size % size:
+                raise errors.InvalidArgumentError(
+                    None, k.op, f"Name: {ex_name(i)}, Key: {key}, Index: {i}.  Number of "
+                                f"{_TYPE_NAMES[kind]} values is not a multiple of stride "
+                                f"length. Saw {v.size} values but output shape is: "
+                                f"{_dims((-1,) + shape)}")
+            rows.append(v.reshape((-1,) + shape))
+            continue
+        if v.size != size:
+            raise errors.InvalidArgumentError(
+                None, k.op, f"Name: {ex_name(i)}, Key: {key}, Index: {i}.  Number of "
+                            f"{_TYPE_NAMES[kind]} values != expected.  Values size: {v.size} "
+                            f"but output shape: {_dims(shape)}")
+        rows.append(v.reshape(shape))
+    if seq:  # padded to the longest sequence in the batch
+        n = max((r.shape[0] for r in rows), default=0)
+        out = np.empty((len(rows), n) + shape, dtype=_NP[kind])
+        fill = default if default.size else (b"" if kind == "bytes_list" else 0)
+        out[...] = fill
+        for i, r in enumerate(rows):
+            out[i, :r.shape[0]] = r
+        return out
+    if not rows:
+        return np.zeros((0,) + shape, dtype=_NP[kind])
+    return np.stack(rows).astype(_NP[kind], copy=False)
+
+
+def _dims(shape):
+    return "[" + ",".join(str(d) for d in shape) + "]"
+
+
+def _parse_example_shape(s):
+    a = s.attrs
+    batch = s.shapes[0]
+    lead = [] if a["single"] else [batch[0] if batch else None]
+    shapes = []
+    for _ in a["sparse_keys"]:
+        shapes += [(None, len(lead) + 1), (None,), (len(lead) + 1,)]
+    for shape, seq in zip(a["dense_shapes"], a["dense_sequence"]):
+        shapes.append(tuple(lead) + ((None,) if seq else ()) + tuple(shape))
+    return shapes
+
+
+register("ParseExample", shape=_parse_example_shape, numpy=_parse_example_np, host=_HOST)
+
+
+def _spec_kind(dtype, key):
+    dt = dtypes.as_dtype(dtype)
+    if dt not in _KINDS:
+        raise ValueError(f"Unsupported dtype {dt.name} for feature {key!r}: expected "
+                         "float32, int64 or string")
+    return dt, _KINDS[dt]
+
+
+def _parse(serialized, features, name, example_names, single):
+    if not features:
+        raise ValueError("Missing: features was {}.")
+    ser = convert_to_tensor(serialized, dtype=dtypes.string, name="serialized")
+    want_rank = 0 if single else 1
+    if ser.shape.ndims is not None and ser.shape.ndims != want_rank:
+        raise ValueError(f"Shape must be rank {want_rank} but is rank {ser.shape.ndims} for "
+                         f"'{'ParseSingleExample' if single else 'ParseExample'}'")
+    names = convert_to_tensor([] if example_names is None else example_names,
+                              dtype=dtypes.string, name="names")
+    sparse, dense = [], []
+    for key in sorted(features):
+        spec = features[key]
+        if isinstance(spec, VarLenFeature):
+            sparse.append((key, spec))
+        elif isinstance(spec, (FixedLenFeature, FixedLenSequenceFeature)):
+            dense.append((key, spec))
+        else:
+            raise ValueError(f"Invalid feature {key}:{spec}.")
+    attrs = {"single": single, "sparse_keys": [], "sparse_kinds": [], "dense_keys": [],
+             "dense_kinds": [], "dense_shapes": [], "dense_sequence": [],
+             "dense_allow_missing": []}
+    out_types, defaults = [], []
+    for key, spec in sparse:
+        dt, kind = _spec_kind(spec.dtype, key)
+        attrs["sparse_keys"].append(key)
+        attrs["sparse_kinds"].append(kind)
+        out_types += [dtypes.int64, dt, dtypes.int64]
+    for key, spec in dense:
+        dt, kind = _spec_kind(spec.dtype, key)
+        shape = TensorShape(spec.shape)
+        if not shape.is_fully_defined():
+            raise ValueError(f"All dimensions of shape for feature {key} need to be known but "
+                             f"received {shape}.")
+        seq = isinstance(spec, FixedLenSequenceFeature)
+        attrs["dense_keys"].append(key)
+        attrs["dense_kinds"].append(kind)
+        attrs["dense_shapes"].append(tuple(shape.as_list()))
+        attrs["dense_sequence"].append(seq)
+        attrs["dense_allow_missing"].append(bool(seq and spec.allow_missing))
+        d = spec.default_value
+        defaults.append(convert_to_tensor(np.zeros(0, _NP[kind]) if d is None else
+                                          np.asarray(d, dtype=_NP[kind]), dtype=dt,
+                                          name=f"key_{key}"))
+        out_types.append(dt)
+    op = make_op("ParseExample", [ser, names] + defaults, out_types, attrs,
+                 name=name or ("ParseSingleExample" if single else "ParseExample"))
+    outs = op.outputs
+    result = {}
+    for i, (key, _) in enumerate(sparse):
+        result[key] = _sparse_tensor(*outs[3 * i:3 * i + 3])
+    for j, (key, _) in enumerate(dense):
+        result[key] = outs[3 * len(sparse) + j]
+    return result
+
+
+def parse_example(serialized, features, name=None, example_names=None):
+    """Parses a batch (vector) of serialized `Example` protos into a dict of tensors.
+
+    Args:
+      serialized: a vector of strings, each a serialized Example.
+      features: maps keys to FixedLenFeature, FixedLenSequenceFeature or VarLenFeature.
+      example_names: optional names of the examples, for error messages.
+
+    Returns:
+      A dict of key -> Tensor (dense features, with a leading batch dimension) or
+      SparseTensor (VarLenFeature: indices [n, 2], values [n], dense_shape [2]).
+    """
+    return _parse(serialized, features, name, example_names, single=False)
+
+
+def parse_single_example(serialized, features, name=None, example_names=None):
+    """Parses one serialized `Example` (a scalar string): as parse_example, without the
+    batch dimension."""
+    return _parse(serialized, features, name, example_names, single=True)
+
+
+# -- decode_raw ----------------------------------------------------------------------------
+def _decode_raw_np(k, x):
+    dt = np.dtype(k.attrs["out_type"].as_numpy_dtype)
+    dt = dt.newbyteorder("<" if k.attrs["little_endian"] else ">")
+    arr = np.asarray(x, dtype=object)
+    flat = arr.reshape(-1)
+    if flat.size == 0:
+        return np.zeros(arr.shape + (0,), dtype=dt.newbyteorder("="))
+    size = len(flat[0])
+    if size % dt.itemsize:
+        raise errors.InvalidArgumentError(
+            None, k.op, f"Input to DecodeRaw has length {size} that is not a multiple of "
+                        f"{dt.itemsize}, the size of {k.attrs['out_type'].name}")
+    for i, s in enumerate(flat):
+        if len(s) != size:
+            raise errors.InvalidArgumentError(
+                None, k.op, f"DecodeRaw requires input strings to all be the same size, but "
+                            f"element {i} has size {size} != {len(s)}")
+    buf = np.frombuffer(b"".join(flat), dtype=dt)
+    return buf.astype(dt.newbyteorder("="), copy=True).reshape(arr.shape + (size // dt.itemsize,))
+
+
+def _decode_raw_shape(s):
+    x = s.shapes[0]
+    return [None if x is None else tuple(x) + (None,)]
+
+
+register("DecodeRaw", shape=_decode_raw_shape, numpy=_decode_raw_np, host=_HOST)
+
+_RAW_TYPES = (dtypes.float16, dtypes.float32, dtypes.float64, dtypes.int32, dtypes.uint16,
+              dtypes.uint8, dtypes.int16, dtypes.int8, dtypes.int64)
+
+
+def decode_raw(input_bytes=None, out_type=None, little_endian=True, name=None, bytes=None):  # noqa: A002
+    """`tf.io.decode_raw`: reinterprets the bytes of each string as a vector of
+    `out_type` numbers (all strings the same length)."""
+    if input_bytes is None:
+        input_bytes = bytes
+    out_type = dtypes.as_dtype(out_type)
+    if out_type not in _RAW_TYPES:
+        raise TypeError(f"Value passed to parameter 'out_type' has DataType "
+                        f"{out_type.name} not in list of allowed values: half, float32, "
+                        "float64, int32, uint16, uint8, int16, int8, int64")
+    x = convert_to_tensor(input_bytes, dtype=dtypes.string)
+    return make_op("DecodeRaw", [x], [out_type],
+                   {"out_type": out_type, "little_endian": bool(little_endian)},
+                   name=name or "DecodeRaw").outputs[0]
+
+
+__all__ = ["FixedLenFeature", "FixedLenSequenceFeature", "VarLenFeature", "decode_raw",
+           "parse_example", "parse_single_example"]

@@ -1,0 +1,22 @@
+"""`tf.io` (and `tf.python_io`): TFRecord files, Example parsing, CSV and raw decoding."""
+from __future__ import annotations
+
+import types as _types
+
+from jitgraph.data.csv_ops import decode_csv
+from jitgraph.data.parsing_ops import (FixedLenFeature, FixedLenSequenceFeature, VarLenFeature,
+                                       decode_raw, parse_example, parse_single_example)
+from jitgraph.data.records import (TFRecordCompressionType, TFRecordOptions, TFRecordWriter,
+                                   tf_record_iterator)
+from jitgraph.platform import gfile
+from jitgraph.train.meta_graph import write_graph
+
+# `tf.python_io`: TF 1.x's older home of the TFRecord names.
+python_io = _types.SimpleNamespace(
+    TFRecordWriter=TFRecordWriter, TFRecordOptions=TFRecordOptions,
+    TFRecordCompressionType=TFRecordCompressionType, tf_record_iterator=tf_record_iterator)
+
+__all__ = ["FixedLenFeature", "FixedLenSequenceFeature", "TFRecordCompressionType",
+           "TFRecordOptions", "TFRecordWriter", "VarLenFeature", "decode_csv", "decode_raw",
+           "gfile", "parse_example", "parse_single_example", "tf_record_iterator",
+           "write_graph"]

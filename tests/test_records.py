@@ -1,0 +1,314 @@
+"""Input ops: TFRecord files, tf.train.Example parsing, CSV and raw decoding, file
+datasets and feedable iterators, against TF 1.x's answers in tests/reference/tf_records.json
+(made by tests/reference/make_tf_records.py)."""
+import gzip
+import json
+import os
+
+import numpy as np
+import pytest
+
+import jitgraph as tf
+from helpers import session
+
+pytest.importorskip("google.protobuf")  # tf.train.Example is a protobuf message
+
+REF = json.load(open(os.path.join(os.path.dirname(__file__), "reference", "tf_records.json")))
+
+
+def _arr(x):
+    """A fixture value back as numpy (strings as object arrays of bytes)."""
+    if isinstance(x, dict) and "dtype" in x:
+        return np.array(x["values"], dtype=x["dtype"]).reshape(x["shape"])
+    if isinstance(x, dict):
+        return {k: _arr(v) for k, v in x.items()}
+    if isinstance(x, list):
+        return np.array([v.encode("latin-1") for v in x], dtype=object)
+    return x.encode("latin-1") if isinstance(x, str) else x
+
+
+def _assert_same(got, want):
+    if isinstance(want, dict):
+        got = got._asdict() if hasattr(got, "_asdict") else got
+        assert set(got) == set(want)
+        for k in want:
+            _assert_same(got[k], want[k])
+        return
+    if isinstance(want, bytes):
+        assert got == want
+        return
+    got = np.asarray(got)
+    assert got.shape == want.shape, (got, want)
+    if want.dtype == object:
+        assert got.tolist() == want.tolist()
+    else:
+        assert got.dtype == want.dtype, (got.dtype, want.dtype)
+        np.testing.assert_array_equal(got, want)
+
+
+def _error(kind, fn):
+    want = kind
+    with pytest.raises(getattr(tf.errors, want["type"])) as e:
+        fn()
+    assert want["message"] in e.value.message
+
+
+def _examples():
+    return [bytes.fromhex(h) for h in REF["examples_hex"]]
+
+
+# -- TFRecord files ---------------------------------------------------------------------------
+def test_tfrecord_bytes_are_tfs(tmp_path):
+    path = str(tmp_path / "r.tfrecord")
+    with tf.python_io.TFRecordWriter(path) as w:
+        for r in [b"", b"a", "hello records"]:
+            w.write(r)
+    assert open(path, "rb").read().hex() == REF["tfrecord_bytes_hex"]
+    assert list(tf.io.tf_record_iterator(path)) == [b"", b"a", b"hello records"]
+    gz = tmp_path / "tf.gz.tfrecord"
+    gz.write_bytes(bytes.fromhex(REF["tfrecord_gzip_hex"]))  # written by TF
+    opts = tf.io.TFRecordOptions(tf.io.TFRecordCompressionType.GZIP)
+    assert list(tf.python_io.tf_record_iterator(str(gz), opts)) == [b"x", b"yy"]
+    for kind in ("GZIP", "ZLIB"):
+        p = str(tmp_path / f"mine.{kind}")
+        with tf.io.TFRecordWriter(p, kind) as w:
+            w.write(b"zz")
+            w.write(b"w" * 1000)
+        assert list(tf.io.tf_record_iterator(p, tf.io.TFRecordOptions(kind))) == \
+            [b"zz", b"w" * 1000]
+    # Our GZIP file is a gzip stream of the plain framing, as TF's.
+    with gzip.open(str(tmp_path / "mine.GZIP")) as f:
+        assert f.read()[:8] == (2).to_bytes(8, "little")
+
+
+def test_tfrecord_damage_is_data_loss(tmp_path):
+    good = bytes.fromhex(REF["tfrecord_bytes_hex"])
+    bad = bytearray(good)
+    bad[-3] ^= 1  # inside the last record's data CRC
+    p = tmp_path / "bad"
+    p.write_bytes(bytes(bad))
+    it = tf.io.tf_record_iterator(str(p))
+    assert next(it) == b"" and next(it) == b"a"  # the records before it still read
+    with pytest.raises(tf.errors.DataLossError, match="corrupted record at 33"):
+        next(it)
+    p.write_bytes(good[:-5])
+    with pytest.raises(tf.errors.DataLossError, match="truncated record at 33"):
+        list(tf.io.tf_record_iterator(str(p)))
+    with pytest.raises(tf.errors.NotFoundError):
+        list(tf.io.tf_record_iterator(str(tmp_path / "missing")))
+
+
+def test_many_records_round_trip(tmp_path):
+    """Past the first MB the CRCs go through the compiled loop: same bytes, same records."""
+    rng = np.random.default_rng(0)
+    recs = [rng.bytes(int(n)) for n in rng.integers(0, 3000, 900)]
+    p = str(tmp_path / "many")
+    with tf.io.TFRecordWriter(p) as w:
+        for r in recs:
+            w.write(r)
+    assert list(tf.io.tf_record_iterator(p)) == recs
+    from jitgraph.checkpoint import crc32c
+    from jitgraph.data import records
+    buf = open(p, "rb").read()
+    assert buf[:16 + len(recs[0])] == records.frame(recs[0])
+    assert crc32c.value(b"123456789") == 0xE3069283  # the CRC-32C check value
+
+
+# -- Example protos and parsing ---------------------------------------------------------------
+def test_example_protos_are_tfs():
+    F = tf.train  # noqa: N806
+    mine = F.Example(features=F.Features(feature={
+        "x": F.Feature(float_list=F.FloatList(value=[0.5, 0.0])),
+        "ids": F.Feature(int64_list=F.Int64List(value=[])),
+        "label": F.Feature(int64_list=F.Int64List(value=[0])),
+        "name": F.Feature(bytes_list=F.BytesList(value=[b"ex0"]))}))
+    theirs = F.Example.FromString(_examples()[0])
+    assert mine == theirs
+    assert theirs.features.feature["label"].WhichOneof("kind") == "int64_list"
+    one = F.Example(features=F.Features(feature={"x": F.Feature(
+        float_list=F.FloatList(value=[1.5]))}))
+    assert one.SerializeToString() == bytes.fromhex("0a0f0a0d0a0178120812060a040000c03f")
+
+
+
+def _features():
+    return {"x": tf.FixedLenFeature([2], tf.float32), "ids": tf.VarLenFeature(tf.int64),
+            "label": tf.FixedLenFeature([], tf.int64),
+            "name": tf.FixedLenFeature([], tf.string, default_value="none")}
+
+
+def test_parse_example_matches_tf():
+    ser = tf.placeholder(tf.string, [None])
+    parsed = tf.parse_example(ser, _features())
+    assert parsed["x"].shape.as_list() == [None, 2] and parsed["label"].dtype == tf.int64
+    ids = parsed["ids"]
+    assert ids.dtype == tf.int64 and ids.indices.shape.as_list() == [None, 2]
+    assert ids.get_shape().as_list() == [None, None]
+    single = tf.io.parse_single_example(tf.constant(_examples()[2]), _features())
+    seq = tf.parse_example(ser, {"ids": tf.io.FixedLenSequenceFeature([], tf.int64,
+                                                                      allow_missing=True)})
+    sess = session(jit=False)
+    _assert_same(sess.run(parsed, {ser: _examples()}), _arr(REF["parse_example"]))
+    _assert_same(sess.run(single), _arr(REF["parse_single_example"]))
+    _assert_same(sess.run(seq, {ser: _examples()}), _arr(REF["parse_sequence_feature"]))
+    errs = REF["parse_errors"]
+    for key, spec in [("missing", {"name": tf.FixedLenFeature([], tf.string)}),
+                      ("count", {"x": tf.FixedLenFeature([3], tf.float32)}),
+                      ("type", {"x": tf.FixedLenFeature([2], tf.int64)})]:
+        t = tf.parse_example(ser, spec)
+        _error(errs[key], lambda t=t: sess.run(t, {ser: _examples()}))
+    with pytest.raises(ValueError, match="need to be known"):
+        tf.parse_example(ser, {"x": tf.FixedLenFeature([None], tf.float32)})
+
+
+def test_parsed_values_feed_a_compiled_stage(engine):
+    """Host-op outputs (parse, CSV, raw bytes) hand over to compiled math in one run."""
+    ser = tf.placeholder(tf.string, [None])
+    parsed = tf.parse_example(ser, _features())
+    cols = tf.decode_csv(tf.constant(["1,2.5", "3,4"]), [[0], [0.0]])
+    raw = tf.decode_raw(tf.constant([b"\x01\x02", b"\x03\x04"]), tf.uint8)
+    out = (tf.reduce_sum(parsed["x"] * 2.0, axis=1) + tf.cast(parsed["label"], tf.float32),
+           cols[1] * tf.cast(cols[0], tf.float32), tf.cast(raw, tf.int32) * 3)
+    sess = session(jit=engine)
+    a, b, c = sess.run(out, {ser: _examples()})
+    x = _arr(REF["parse_example"]["x"])
+    np.testing.assert_allclose(a, (x * 2).sum(1) + [0, 10, 20])
+    np.testing.assert_allclose(b, [2.5, 12.0])
+    np.testing.assert_array_equal(c, [[3, 6], [9, 12]])
+
+
+# -- CSV and raw bytes ------------------------------------------------------------------------
+def test_decode_csv_matches_tf():
+    recs = ['1,2.5,"a,b"', '3,,c', '4,NA,""', '5,1e3,"say ""hi"""']
+    sess = session(jit=False)
+    got = sess.run(tf.decode_csv(tf.constant(recs), [[0], [-1.0], ["dflt"]], na_value="NA"))
+    for g, w in zip(got, REF["decode_csv"]):
+        _assert_same(g, _arr(w))
+    got = sess.run(tf.io.decode_csv(tf.constant(["1;x;2.0", "3;y;4.5"]), [[0], [0.0]],
+                                    field_delim=";", select_cols=[0, 2]))
+    for g, w in zip(got, REF["decode_csv_select"]):
+        _assert_same(g, _arr(w))
+    errs = REF["decode_csv_errors"]
+    cases = {"count": (["1,2"], [[0]] * 3), "int": (["x"], [[0]]), "float": (["x"], [[0.0]]),
+             "quote": (['"a"b'], [[""]]),
+             "required": (["1,"], [[0], tf.constant([], tf.int32)])}
+    for key, (r, d) in cases.items():
+        t = tf.decode_csv(tf.constant(r), d)
+        _error(errs[key], lambda t=t: sess.run(t))
+    grid = sess.run(tf.decode_csv(tf.constant([["1,2"], ["3,4"]]), [[0], [0]]))
+    assert grid[0].shape == (2, 1) and grid[1].tolist() == [[2], [4]]
+
+
+def test_decode_raw_matches_tf():
+    raw = tf.constant([b"\x01\x00\x00\x00\x00\x00\x80\x3f", b"\xff\xff\xff\xff\x00\x00\x00\x40"])
+    sess = session(jit=False)
+    ref = REF["decode_raw"]
+    _assert_same(sess.run(tf.decode_raw(raw, tf.int32)), _arr(ref["int32"]))
+    _assert_same(sess.run(tf.decode_raw(raw, tf.uint8)), _arr(ref["uint8"]))
+    _assert_same(sess.run(tf.decode_raw(raw, tf.int16)), _arr(ref["int16"]))
+    got = sess.run(tf.io.decode_raw(raw, tf.float32, little_endian=False))
+    np.testing.assert_array_equal(got, _arr(ref["float32_be"]))  # NaN where TF has NaN
+    errs = REF["decode_raw_errors"]
+    _error(errs["sizes"], lambda: sess.run(tf.decode_raw(tf.constant([b"ab", b"abcd"]),
+                                                         tf.uint8)))
+    _error(errs["multiple"], lambda: sess.run(tf.decode_raw(tf.constant([b"abc"]), tf.int16)))
+    assert tf.decode_raw(raw, tf.int32).shape.as_list() == [2, None]
+
+
+# -- datasets over files ----------------------------------------------------------------------
+def test_file_datasets_match_tf(tmp_path):
+    csv = tmp_path / "a.csv"
+    csv.write_text('a,b,c\n1,2.5,x\n3,,"y,z"\n7,8,\n')
+    sess = session(jit=False)
+    ds = tf.data.experimental.CsvDataset(str(csv), [[0], [0.5], ["d"]], header=True)
+    got = sess.run(ds.batch(10).make_one_shot_iterator().get_next())
+    for g, w in zip(got, REF["csv_dataset"]):
+        _assert_same(g, _arr(w))
+    blank = tmp_path / "blank.csv"
+    blank.write_text("1,2\n\n3,4\n")
+    nxt = tf.data.experimental.CsvDataset(str(blank), [[0], [0]]).make_one_shot_iterator() \
+        .get_next()
+    first, err = REF["csv_dataset_blank_line"]
+    assert [int(v) for v in sess.run(nxt)] == [_arr(f).item() for f in first]
+    _error(err, lambda: sess.run(nxt))
+    lines = tf.data.TextLineDataset(str(csv)).batch(10).make_one_shot_iterator().get_next()
+    _assert_same(sess.run(lines), _arr(REF["text_lines"]))
+    a, b = str(tmp_path / "a.rec"), str(tmp_path / "b.rec")
+    with tf.io.TFRecordWriter(a) as w:
+        for r in [b"", b"a", b"hello records"]:
+            w.write(r)
+    with tf.io.TFRecordWriter(b) as w:
+        for r in [b"b0", b"b1", b"b2", b"b3"]:
+            w.write(r)
+    ds = tf.data.TFRecordDataset([a, b], num_parallel_reads=2)
+    _assert_same(sess.run(ds.batch(10).make_one_shot_iterator().get_next()),
+                 _arr(REF["tfrecord_interleave"]))
+    # Fed file names, one initialization per file list; a FixedLengthRecordDataset too.
+    names = tf.placeholder(tf.string, [None])
+    it = tf.data.TFRecordDataset(names).make_initializable_iterator()
+    nxt = it.get_next()
+    sess.run(it.initializer, {names: [b]})
+    assert [sess.run(nxt) for _ in range(4)] == [b"b0", b"b1", b"b2", b"b3"]
+    with pytest.raises(tf.errors.OutOfRangeError):
+        sess.run(nxt)
+    sess.run(it.initializer, {names: [str(tmp_path / "nope")]})
+    with pytest.raises(tf.errors.NotFoundError):
+        sess.run(nxt)
+    fixed = tmp_path / "fixed.bin"
+    fixed.write_bytes(b"HH" + bytes(range(10)) + b"F")
+    ds = tf.data.FixedLengthRecordDataset(str(fixed), 4, header_bytes=2, footer_bytes=1)
+    got = sess.run(ds.map(lambda r: tf.decode_raw(r, tf.uint8)).batch(5)
+                   .make_one_shot_iterator().get_next())
+    np.testing.assert_array_equal(got, [[0, 1, 2, 3], [4, 5, 6, 7]])
+
+
+def test_tfrecord_example_pipeline(tmp_path, engine):
+    """The TF 1.x input pipeline: TFRecordDataset -> map(parse) -> batch -> training."""
+    p = str(tmp_path / "train.tfrecord")
+    F = tf.train  # noqa: N806
+    rng = np.random.default_rng(1)
+    xs = rng.normal(size=(6, 3)).astype(np.float32)
+    with tf.io.TFRecordWriter(p) as w:
+        for i, x in enumerate(xs):
+            w.write(F.Example(features=F.Features(feature={
+                "x": F.Feature(float_list=F.FloatList(value=x)),
+                "y": F.Feature(int64_list=F.Int64List(value=[i % 2]))})).SerializeToString())
+    spec = {"x": tf.FixedLenFeature([3], tf.float32), "y": tf.FixedLenFeature([], tf.int64)}
+    ds = tf.data.TFRecordDataset(p).map(lambda s: tf.parse_single_example(s, spec)).batch(4)
+    el = ds.make_one_shot_iterator().get_next()
+    loss = tf.reduce_mean(tf.square(tf.reduce_sum(el["x"], 1) - tf.cast(el["y"], tf.float32)))
+    sess = session(jit=engine)
+    first, second = sess.run(loss), sess.run(loss)
+    ys = np.arange(6) % 2
+    want = [np.mean((xs[a:b].sum(1) - ys[a:b]) ** 2) for a, b in [(0, 4), (4, 6)]]
+    np.testing.assert_allclose([first, second], want, rtol=1e-5)
+    batched = tf.data.TFRecordDataset(p).batch(6).map(lambda s: tf.parse_example(s, spec))
+    got = sess.run(batched.make_one_shot_iterator().get_next())
+    np.testing.assert_array_equal(got["x"], xs)
+
+
+def test_feedable_iterator():
+    train = tf.data.Dataset.range(100).map(lambda x: x * 2).repeat()
+    val = tf.data.Dataset.range(3)
+    handle = tf.placeholder(tf.string, shape=[])
+    it = tf.data.Iterator.from_string_handle(handle, train.output_types, train.output_shapes)
+    nxt = it.get_next()
+    assert it.string_handle() is handle
+    ti, vi = train.make_one_shot_iterator(), val.make_initializable_iterator()
+    sess = session(jit=False)
+    th, vh = sess.run([ti.string_handle(), vi.string_handle()])
+    assert isinstance(th, bytes) and th != vh
+    assert [sess.run(nxt, {handle: th}) for _ in range(3)] == [0, 2, 4]
+    with pytest.raises(tf.errors.FailedPreconditionError, match="not been initialized"):
+        sess.run(nxt, {handle: vh})
+    sess.run(vi.initializer)
+    assert [sess.run(nxt, {handle: vh}) for _ in range(3)] == [0, 1, 2]
+    with pytest.raises(tf.errors.OutOfRangeError):
+        sess.run(nxt, {handle: vh})
+    assert sess.run(nxt, {handle: th}) == 6  # the training iterator kept its place
+    other = tf.data.Dataset.from_tensors(np.float32(1)).make_one_shot_iterator()
+    with pytest.raises(tf.errors.InvalidArgumentError,
+                       match="Data type mismatch at component 0: expected int64 but got float"):
+        sess.run(nxt, {handle: sess.run(other.string_handle())})
+    with pytest.raises(tf.errors.InvalidArgumentError, match="Invalid iterator handle"):
+        sess.run(nxt, {handle: b"junk"})
