@@ -79,7 +79,9 @@ def _rank_train_gd(out):
     with tf.Graph().as_default():
         x, y = tf.placeholder(tf.float32, [None, 6]), tf.placeholder(tf.int32, [None])
         loss, params = _model(x, y, seed=100 + r)
-        train = hvd.DistributedOptimizer(_optimizer("gd")).minimize(loss)
+        # The predivide factor changes where the averaging happens, not the result.
+        train = hvd.DistributedOptimizer(_optimizer("gd"),
+                                         gradient_predivide_factor=2.0).minimize(loss)
         bcast = hvd.broadcast_global_variables(0)
         sess = tf.Session()
         sess.run(tf.global_variables_initializer())
@@ -311,6 +313,16 @@ def test_without_mpi_the_world_is_one_rank(local_world):
 def _through_collectives(x):
     gathered = hvd.allgather(hvd.allreduce(x * x))
     return hvd.broadcast(gathered, 0) * x  # x**3 on one rank
+
+
+def test_without_mpi4py_a_rank_of_many_refuses_to_run_alone(monkeypatch):
+    monkeypatch.setitem(sys.modules, "mpi4py", None)
+    monkeypatch.setenv("PMI_SIZE", "2")
+    hvd.shutdown()
+    with pytest.raises(ImportError, match="one of 2 ranks started by mpiexec, but mpi4py is "
+                                          "not installed"):
+        hvd.init()
+    assert not hvd.is_initialized()
 
 
 def test_one_rank_collectives_run_between_compiled_stages(local_world):

@@ -7,6 +7,8 @@ MPI call is made.
 """
 from __future__ import annotations
 
+import time
+
 import numpy as np
 
 from jitgraph.distribute import world as _world
@@ -17,7 +19,8 @@ Average, Sum, Adasum, Min, Max, Product = 0, 1, 2, 3, 4, 5
 REDUCE_OP_NAMES = {Average: "Average", Sum: "Sum", Adasum: "Adasum", Min: "Min", Max: "Max",
                    Product: "Product"}
 
-calls = 0  # MPI collective calls made by this process (tests count them per step)
+calls = 0        # MPI collective calls made by this process (tests count them per step)
+seconds = 0.0    # wall time spent inside them, waiting for slower ranks included
 
 
 def _mpi_op(mpi, reduce_op):
@@ -53,15 +56,17 @@ def _unpack(buf, arrays, idx, out):
 
 def _call(w, what, fn, *args, **kwargs):
     """One MPI call under the watchdog; an MPI failure becomes TF's UnavailableError."""
-    global calls
+    global calls, seconds
     calls += 1
     w.watchdog.enter(what)
+    t0 = time.perf_counter()
     try:
         fn(*args, **kwargs)
     except w.mpi.Exception as e:
         raise errors.UnavailableError(
             None, None, f"{what} failed on rank {w.rank} of {w.size}: {e}") from e
     finally:
+        seconds += time.perf_counter() - t0
         w.watchdog.leave()
 
 

@@ -6,6 +6,7 @@ from jitgraph.distribute.collectives import Adasum, Average, Sum
 from jitgraph.distribute.compression import Compression
 from jitgraph.distribute.ops import grouped_allreduce
 from jitgraph.ops.api import name_scope
+from jitgraph.ops.constant import constant
 from jitgraph.train.optimizer import Optimizer
 
 
@@ -33,15 +34,20 @@ class _DistributedOptimizer(Optimizer):
         kept = [(i, g) for i, (g, _) in enumerate(grads_and_vars) if g is not None]
         if not kept:
             return grads_and_vars
-        reduce_op, pre, post = self._reduce_op, 1.0, 1.0
-        if reduce_op == Average and self._predivide != 1.0:
-            # Horovod: divide by the factor before the sum, by size/factor after it.
-            reduce_op, pre = Sum, 1.0 / self._predivide
+        pre, post = 1.0, 1.0
+        if self._reduce_op == Average:
+            # The host op only sums; the division by size (Horovod's predivide factor:
+            # by the factor before the sum, by size/factor after it) is a graph op that
+            # fuses into the compiled update loop instead of costing a pass over the
+            # buffer on the host.
+            pre = 1.0 / self._predivide
             post = self._predivide / _world.size()
         with name_scope(self._name + "_Allreduce"):
-            reduced = grouped_allreduce([g for _, g in kept], op=reduce_op,
-                                        compression=self._compression,
-                                        prescale_factor=pre, postscale_factor=post)
+            reduced = grouped_allreduce([g for _, g in kept],
+                                        op=Sum if self._reduce_op == Average else self._reduce_op,
+                                        compression=self._compression, prescale_factor=pre)
+            if post != 1.0:
+                reduced = [g * constant(post, g.dtype) for g in reduced]
         out = list(grads_and_vars)
         for (i, _), g in zip(kept, reduced):
             out[i] = (g, grads_and_vars[i][1])

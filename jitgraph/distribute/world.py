@@ -114,16 +114,38 @@ def _timeout_from_env():
     return value
 
 
+# Set by the launchers (MPICH/Hydra and Intel MPI; Open MPI) in every rank they start.
+_LAUNCHER_SIZE_VARS = ("PMI_SIZE", "OMPI_COMM_WORLD_SIZE")
+
+
+def _launched_size():
+    for var in _LAUNCHER_SIZE_VARS:
+        raw = os.environ.get(var, "")
+        if raw.isdigit():
+            return int(raw)
+    return 1
+
+
 def _import_mpi():
-    """mpi4py's MPI module, or None when mpi4py is not installed."""
+    """mpi4py's MPI module, or None when mpi4py is not installed and no launcher
+    started this process as one of several ranks (N copies each training alone, each
+    writing checkpoints, would look like success)."""
     try:
         import mpi4py
     except ImportError:
+        if _launched_size() > 1:
+            raise ImportError(
+                f"this process is one of {_launched_size()} ranks started by mpiexec, but "
+                "mpi4py is not installed: pip install 'jitgraph[mpi]'") from None
         return None
     if "mpi4py.MPI" not in sys.modules:
         # The watchdog thread calls MPI_Abort while the main thread is inside MPI.
         mpi4py.rc.thread_level = "multiple"
-    from mpi4py import MPI
+    try:
+        from mpi4py import MPI
+    except (ImportError, RuntimeError, OSError) as e:
+        raise ImportError(f"mpi4py is installed but cannot load an MPI library ({e}): "
+                          "install one (pip install mpich, or your system's MPI)") from e
     return MPI
 
 
