@@ -112,3 +112,9 @@ def __getattr__(name):
         from jitgraph.summary._proto import pb as _pb
         return getattr(_pb(_GRAPH_PROTOS[name]), name)
     raise AttributeError(f"module 'jitgraph' has no attribute {name!r}")
+
+
+# Last, after every namespace exists: a name jitgraph lacks says so (jitgraph.missing).
+from jitgraph import missing as _missing  # noqa: E402
+
+_missing.install(_sys.modules[__name__])
