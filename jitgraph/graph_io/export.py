@@ -190,14 +190,90 @@ def _broadcast_to_like(op, used, add_shapes):
 COMPOSITES = {"SumToShape": _sum_to_shape, "BroadcastToLike": _broadcast_to_like}
 
 
-def node_defs(op, used, add_shapes=True):
-    """NodeDefs for one op: its own, after any Const it needs for an input TF has."""
+def node_defs(op, used, add_shapes=True, after=()):
+    """NodeDefs for one op: its own, after any Const it needs for an input TF has.
+    `after`: names of more ops it must run after (see `reads_before_writes`)."""
     if op.type in COMPOSITES:
         return COMPOSITES[op.type](op, used, add_shapes)
     tf_type, inputs, in_dtypes, attrs, extra, tf_form = _tf_form(op, used)
     outputs = [(t.dtype, t.shape if add_shapes else None) for t in op.outputs]
-    return extra + [_node(op.name, tf_type, inputs, in_dtypes, attrs, outputs,
-                          [c.name for c in op.control_inputs], tf_form)]
+    control = [c.name for c in op.control_inputs]
+    control += [n for n in after if n not in control]
+    return extra + [_node(op.name, tf_type, inputs, in_dtypes, attrs, outputs, control,
+                          tf_form)]
+
+
+def _is_store(op):
+    from jitgraph.ops import registry
+    try:
+        return registry.get(op.type).store
+    except KeyError:
+        return False
+
+
+def reads_before_writes(ops):
+    """{store op: [ops it must follow]}: in a jitgraph run, an op that reads a variable
+    and does not depend on the run's write of it sees the value from before the write;
+    TF runs ops in any order their edges allow (its optimizers gate gradients to get
+    the same). So a store gets a control input on each such reader, when the two meet
+    downstream (both feed one fetch, as a loss's gradients and an update do); an
+    evaluation-only reader is left alone, lest it need feeds in every training step."""
+    ops = list(ops)
+    index = {op: i for i, op in enumerate(ops)}
+    readers = {}
+    for op in ops:
+        if _is_store(op):
+            continue
+        for t in op.inputs:
+            src = t.op
+            if src.type == "Identity" and src.inputs and src.inputs[0].op.type == "VariableV2":
+                src = src.inputs[0].op
+            if src.type == "VariableV2" and op.type != "Identity":
+                readers.setdefault(src, []).append(op)
+    stores = [op for op in ops if _is_store(op) and op.inputs
+              and op.inputs[0].op in readers]
+    if not stores:
+        return {}
+    consumers = {op: [] for op in ops}
+    for op in ops:
+        for src in {t.op for t in op.inputs} | set(op.control_inputs):
+            if src in consumers:
+                consumers[src].append(op)
+    desc = {}
+    for op in reversed(_topological(ops, index)):
+        m = 0
+        for c in consumers[op]:
+            m |= (1 << index[c]) | desc.get(c, 0)
+        desc[op] = m
+    out = {}
+    for s in stores:
+        for r in readers[s.inputs[0].op]:
+            if desc[s] >> index[r] & 1 or desc[r] >> index[s] & 1:
+                continue  # already ordered one way or the other
+            if desc[r] & desc[s]:
+                out.setdefault(s, []).append(r.name)
+    return out
+
+
+def _topological(ops, index):
+    order, seen = [], set()
+    for root in ops:
+        if root in seen:
+            continue
+        stack = [(root, False)]
+        while stack:
+            op, done = stack.pop()
+            if done:
+                order.append(op)
+                continue
+            if op in seen:
+                continue
+            seen.add(op)
+            stack.append((op, True))
+            for src in [t.op for t in op.inputs] + list(op.control_inputs):
+                if src in index and src not in seen:
+                    stack.append((src, False))
+    return order
 
 
 def graph_def(graph, ops=None, add_shapes=True):
@@ -206,6 +282,7 @@ def graph_def(graph, ops=None, add_shapes=True):
     gd.versions.producer = PRODUCER
     ops = graph.get_operations() if ops is None else ops
     used = {op.name for op in graph.get_operations()}
+    after = reads_before_writes(ops)
     for op in ops:
-        gd.node.extend(node_defs(op, used, add_shapes))
+        gd.node.extend(node_defs(op, used, add_shapes, after.get(op, ())))
     return gd
