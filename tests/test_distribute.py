@@ -289,6 +289,19 @@ def test_two_ranks_on_the_jit(tmp_path):
             np.testing.assert_allclose(got[f"adam_final_{i}"], want, rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.slow
+def test_example_trains_on_two_ranks(tmp_path):
+    env = {**os.environ, "PYTHONPATH": ROOT, "JITGRAPH_DISABLE_JIT": "1"}
+    proc = subprocess.run([_mpiexec(), "-n", "2", sys.executable,
+                           os.path.join(ROOT, "examples", "distributed_mnist.py"), "--steps", "120",
+                           "--checkpoint-dir", str(tmp_path)],
+                          capture_output=True, text=True, timeout=300, env=env)
+    assert proc.returncode == 0, proc.stderr
+    (line,) = [ln for ln in proc.stdout.splitlines() if ln.startswith("ranks 2")]
+    assert f"checkpoint {tmp_path}/model.ckpt-60" in line  # 120 steps of all ranks: 60 each
+    assert float(re.search(r"test accuracy (\S+)", line).group(1)) > 0.2  # chance: 0.1
+
+
 # -- one rank, no MPI -------------------------------------------------------------------------
 @pytest.fixture
 def local_world(monkeypatch):
