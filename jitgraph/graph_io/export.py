@@ -9,6 +9,8 @@ with their attrs and `_output_types`, so jitgraph reads them back; TF refuses th
 """
 from __future__ import annotations
 
+import json
+
 import numpy as np
 
 from jitgraph.framework import dtypes
@@ -129,7 +131,40 @@ def _typed(sig, tensors, attrs, outputs):
     return {k: v for k, v in attrs.items() if k in sig.attrs}
 
 
-def _node(name, tf_type, inputs, in_dtypes, attrs, outputs, control=(), tf_form=True):
+def private_attrs_json(attrs):
+    """Our underscored attrs (build-time facts such as a slice's constant bounds) as the
+    JSON of `_jitgraph_attrs`, or None: TF keeps `_` attrs without reading them, and
+    jitgraph's importer restores them. Values JSON cannot hold are left out."""
+    out = {}
+    for k, v in attrs.items():
+        if not k.startswith("_"):
+            continue
+        enc = _json_value(v)
+        if enc is not _NO_JSON:
+            out[k] = enc
+    return json.dumps(out, sort_keys=True) if out else None
+
+
+_NO_JSON = object()
+
+
+def _json_value(v):
+    if v is None or isinstance(v, (bool, str)):
+        return v
+    if isinstance(v, (int, np.integer)):
+        return int(v)
+    if isinstance(v, (float, np.floating)):
+        return float(v)
+    if isinstance(v, (list, tuple)):
+        items = [_json_value(x) for x in v]
+        if any(x is _NO_JSON for x in items):
+            return _NO_JSON
+        return {"tuple": items} if isinstance(v, tuple) else items
+    return _NO_JSON
+
+
+def _node(name, tf_type, inputs, in_dtypes, attrs, outputs, control=(), tf_form=True,
+          private=None):
     """One NodeDef; `outputs` are (dtype, shape or None) pairs."""
     sig = opdefs.get(tf_type) if tf_form else None
     if sig is not None:
@@ -146,6 +181,8 @@ def _node(name, tf_type, inputs, in_dtypes, attrs, outputs, control=(), tf_form=
             nd.attr[key].CopyFrom(v)
     if sig is None:
         nd.attr["_output_types"].list.type.extend(dt.as_datatype_enum for dt, _ in outputs)
+    if private:
+        nd.attr["_jitgraph_attrs"].s = private.encode("utf-8")
     if outputs and all(s is not None for _, s in outputs):
         nd.attr["_output_shapes"].list.shape.extend(shape_proto(s) for _, s in outputs)
     return nd
@@ -200,7 +237,7 @@ def node_defs(op, used, add_shapes=True, after=()):
     control = [c.name for c in op.control_inputs]
     control += [n for n in after if n not in control]
     return extra + [_node(op.name, tf_type, inputs, in_dtypes, attrs, outputs, control,
-                          tf_form)]
+                          tf_form, private_attrs_json(op.attrs))]
 
 
 def _is_store(op):

@@ -9,6 +9,8 @@ graph unless every node can be built: all missing op types are named at once.
 """
 from __future__ import annotations
 
+import json
+
 import numpy as np
 
 from jitgraph.framework import errors
@@ -172,8 +174,19 @@ def out_dtypes(node, attrs, inputs):
     return out
 
 
+def _decode_private(v):
+    if isinstance(v, dict) and set(v) == {"tuple"}:
+        return tuple(_decode_private(x) for x in v["tuple"])
+    if isinstance(v, list):
+        return [_decode_private(x) for x in v]
+    return v
+
+
 def _attrs_of(node):
     out = {}
+    if "_jitgraph_attrs" in node.attr:
+        raw = json.loads(node.attr["_jitgraph_attrs"].s.decode("utf-8"))
+        out.update({k: _decode_private(v) for k, v in raw.items()})
     for k, v in node.attr.items():
         if k.startswith("_"):
             continue

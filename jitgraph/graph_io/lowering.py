@@ -129,6 +129,52 @@ def _softmax(c):
     return make_tensor(c.type, [x], x.dtype, {"axis": -1})
 
 
+# -- ops whose build-time facts TF's GraphDefs lack ---------------------------------------------
+_MASK_NAMES = ("begin_mask", "end_mask", "ellipsis_mask", "new_axis_mask", "shrink_axis_mask")
+
+
+def _masks(c):
+    return {m: int(c.attrs.get(m, 0)) for m in _MASK_NAMES}
+
+
+@rule("StridedSlice")
+def _strided_slice(c):
+    x = c.inputs[0]
+    if "_n" in c.attrs:  # jitgraph wrote it: its attrs are whole
+        return make_tensor("StridedSlice", c.inputs, x.dtype, c.attrs)
+    from jitgraph.ops.slicing import strided_slice
+    return strided_slice(x, *c.inputs[1:], **_masks(c))
+
+
+@rule("StridedSliceGrad")
+def _strided_slice_grad(c):
+    dy = c.inputs[4]
+    attrs = dict(c.attrs)
+    if "_n" not in attrs:
+        from jitgraph.ops.slicing import _partial_const
+        begin = c.inputs[1]
+        n = begin.shape.as_tuple()[0] if begin.shape.ndims == 1 else None
+        if n is None:
+            raise ValueError("StridedSliceGrad needs the length of its begin vector")
+        shape = _static(c.inputs[0])
+        rank = c.inputs[0].shape.as_tuple()[0] if c.inputs[0].shape.ndims == 1 else None
+        attrs.update(_masks(c), _n=n, _begin_c=_partial_const(begin, n),
+                     _end_c=_partial_const(c.inputs[2], n),
+                     _strides_c=_partial_const(c.inputs[3], n),
+                     _in_shape=tuple(int(d) for d in shape) if shape is not None else (
+                         None if rank is None else (None,) * rank))
+    return make_tensor("StridedSliceGrad", c.inputs, dy.dtype, attrs)
+
+
+@rule("Slice")
+def _slice(c):
+    x = c.inputs[0]
+    if "_begin_c" in c.attrs:
+        return make_tensor("Slice", c.inputs, x.dtype, c.attrs)
+    from jitgraph.ops.slicing import slice_
+    return slice_(x, c.inputs[1], c.inputs[2])
+
+
 # -- TF ops jitgraph writes as others ------------------------------------------------------------
 @rule("AddV2")
 def _add_v2(c):
