@@ -96,6 +96,7 @@ from jitgraph.io import (FixedLenFeature, FixedLenSequenceFeature,  # noqa: E402
                          VarLenFeature, decode_csv, decode_raw, parse_example,
                          parse_single_example)
 from jitgraph.compat._behavior import *  # noqa: E402,F401,F403
+from jitgraph import keras  # noqa: E402
 
 
 # TF 1.x's top-level proto classes (tf.Summary, tf.Event, ...) come from the
