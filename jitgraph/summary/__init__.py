@@ -3,6 +3,7 @@
 The protos (`tf.summary.Summary`, `Event`, `SessionLog`, ...) are TensorBoard's and
 load only when asked for, so jitgraph imports without TensorBoard installed.
 """
+from jitgraph.summary.media import audio, image
 from jitgraph.summary.summary_ops import (histogram, merge, merge_all, scalar, tensor_summary,
                                           text)
 from jitgraph.summary.writer import FileWriter, FileWriterCache
@@ -28,5 +29,5 @@ def get_summary_description(node_def):
     return desc
 
 
-__all__ = ["FileWriter", "FileWriterCache", "histogram", "merge", "merge_all", "scalar",
-           "tensor_summary", "text"]
+__all__ = ["FileWriter", "FileWriterCache", "audio", "histogram", "image", "merge",
+           "merge_all", "scalar", "tensor_summary", "text"]
