@@ -112,6 +112,13 @@ def test_jitgraph_meta_graph_round_trip(tmp_path):
             sess.run(train, {"copy/x:0": ex, "copy/y:0": ey})
             np.testing.assert_allclose(sess.run("copy/logits:0", {"copy/x:0": ex}),
                                        want_after, rtol=1e-6)
+    with tf.Graph().as_default():
+        fixed = tf.constant(ex, name="fixed")
+        saver, (logits,) = tf.train.import_meta_graph(
+            prefix + ".meta", input_map={"x:0": fixed}, return_elements=["logits:0"])
+        sess = session(jit=False)
+        saver.restore(sess, prefix)
+        np.testing.assert_allclose(sess.run(logits), want, rtol=1e-6)
 
 
 def test_damaged_meta_graph_files(tmp_path):

@@ -276,20 +276,23 @@ def _saver_scope(saver_def):
 
 
 def import_meta_graph(meta_graph_or_file, clear_devices=False, import_scope=None,
-                      **kwargs):
+                      input_map=None, return_elements=None, **kwargs):
     """Imports a MetaGraphDef (a proto or a file, TF's or jitgraph's) into the default
     graph: its ops, its collections, and a Saver for its variables.
 
+    Args:
+      input_map / return_elements: as for `tf.import_graph_def`.
+
     Returns:
       a Saver built from the saver_def (or over all imported variables when there is
-      none), or None when the graph has no variables.
+      none), or None when the graph has no variables; with `return_elements`, the pair
+      (saver, elements).
 
     Raises:
       NotFoundError / DataLossError (both IOErrors): a missing or unreadable file.
       NotFoundError: op types jitgraph lacks, all named.
     """
     from jitgraph.graph_io import importer
-    from jitgraph.saver import Saver
     mg = meta_graph_or_file
     if not isinstance(mg, pb("meta_graph_pb2").MetaGraphDef):
         mg = read_meta_graph_file(os.fspath(mg))
@@ -299,7 +302,8 @@ def import_meta_graph(meta_graph_or_file, clear_devices=False, import_scope=None
     if scope_of_saver:
         skip = {n.name for n in mg.graph_def.node if n.name.startswith(scope_of_saver + "/")}
     scope = import_scope or ""
-    importer._import(g, mg.graph_def, {}, None, scope, skip=frozenset(skip))
+    elements = importer._import(g, mg.graph_def, input_map or {}, return_elements, scope,
+                                skip=frozenset(skip))
     made = {}
     for key in sorted(mg.collection_def):
         cd = mg.collection_def[key]
@@ -324,6 +328,12 @@ def import_meta_graph(meta_graph_or_file, clear_devices=False, import_scope=None
         elif kind == "float_list":
             for x in cd.float_list.value:
                 g.add_to_collection(key, float(x))
+    saver = _saver_for(g, mg, scope)
+    return saver if return_elements is None else (saver, elements)
+
+
+def _saver_for(g, mg, scope):
+    from jitgraph.saver import Saver
     variables = [v for v in g.get_collection(GraphKeys.GLOBAL_VARIABLES)
                  if v.name.startswith(scope)]
     if not variables:

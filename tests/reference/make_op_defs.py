@@ -45,9 +45,9 @@ def main():
                      "attrs": {a.name: [a.type, a.HasField("default_value"),
                                         a.default_value.type if a.type == "type" else 0]
                                for a in od.attr}}
-    with open(OUT, "w") as f:
-        json.dump(out, f, indent=0, sort_keys=True)
-        f.write("\n")
+    with open(OUT, "w") as f:  # one op type a line: a new TF's changes read as a diff
+        f.write("{\n" + ",\n".join(f"{json.dumps(k)}: {json.dumps(out[k], sort_keys=True)}"
+                                    for k in sorted(out)) + "\n}\n")
     print(f"{len(out)} op types -> {OUT}", file=sys.stderr)
 
 
