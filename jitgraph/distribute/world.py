@@ -74,7 +74,7 @@ class Watchdog:
 
     def _watch(self):
         period = min(1.0, self.timeout / 4)
-        while True:
+        while _world is self._world:  # ends with its world (shutdown)
             time.sleep(period)
             seq, what, since = self._seq, self._what, self._since
             if what is None:
