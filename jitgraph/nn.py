@@ -22,6 +22,10 @@ from jitgraph.ops.nn_ops import (bias_add, elu, l2_loss, leaky_relu, log_softmax
 __all__ = ["in_top_k", "top_k", "batch_normalization", "bias_add", "dropout", "elu",
            "embedding_lookup", "l2_loss",
            "l2_normalize", "avg_pool", "conv2d", "max_pool",
+           "atrous_conv2d", "conv1d", "conv2d_backprop_filter", "conv2d_backprop_input",
+           "conv2d_transpose", "depthwise_conv2d", "depthwise_conv2d_native",
+           "depthwise_conv2d_native_backprop_filter", "depthwise_conv2d_native_backprop_input",
+           "separable_conv2d",
            "leaky_relu", "log_softmax", "moments", "relu", "relu6", "relu_layer", "selu",
            "sigmoid", "sigmoid_cross_entropy_with_logits", "softmax",
            "softmax_cross_entropy_with_logits", "softmax_cross_entropy_with_logits_v2",
@@ -188,3 +192,9 @@ def batch_normalization(x, mean, variance, offset, scale, variance_epsilon, name
 
 from jitgraph.ops.sort_ops import in_top_k, top_k  # noqa: E402 - TF exports them under tf.nn
 from jitgraph.ops.conv_ops import conv2d, max_pool, avg_pool  # noqa: E402
+from jitgraph.ops.conv_ops import (atrous_conv2d, conv1d, conv2d_backprop_filter,  # noqa: E402
+                                   conv2d_backprop_input, conv2d_transpose)
+from jitgraph.ops.depthwise_ops import (depthwise_conv2d, depthwise_conv2d_native,  # noqa: E402
+                                        depthwise_conv2d_native_backprop_filter,
+                                        depthwise_conv2d_native_backprop_input,
+                                        separable_conv2d)

@@ -1,255 +1,238 @@
-"""Numba kernels for convolution and pooling: reached as `K.<name>` from generated code,
-because `codegen/kernels.py` re-exports this module.
+"""Numba kernels for convolution: reached as `K.<name>` from generated code, because
+`codegen/kernels.py` re-exports this module (and this module re-exports the pooling and
+depthwise kernels beside it).
 
-All tensors are NHWC; filters are [kh, kw, in, out]. Convolutions are im2col + one
-BLAS product (`np.dot`) over the whole batch; pooling is plain loops. Sizes and padding
-are computed here at run time (a signature holds ranks, not sizes), with TF's rule:
-SAME gives out = ceil(in / stride) and pads pad_total // 2 before, the rest after.
-Names start with `conv_`/`pool_` so they never collide with `kernels.py`.
+All tensors are NHWC; filters are [kh, kw, in, out]. A convolution is a product of the
+patch matrix [n*oh*ow, kh*kw*c] with the filter [kh*kw*c, o], but the patch matrix is
+never built whole: it is built one tile of rows at a time into one buffer that stays in
+cache (`CONV_TILE_ELEMS`), and each tile's product is written by BLAS straight into its
+rows of the output (`np.dot(a, b, out)`), so no result is copied or added.
+Measured on the CNN benchmark's shapes (AMD EPYC, one core): the whole-batch patch matrix
+of a 5x5x32->64 layer took longer to build (29 ms, 40 MB of fresh pages) than its product
+(14 ms); per tile it costs ~1 ms.
+
+Sizes, padding and dilation are resolved here at run time (a signature holds ranks, not
+sizes), with TF's rule: SAME gives out = ceil(in / stride) and pads pad_total // 2 before
+the rest after, over the dilated window (k - 1) * d + 1.
+Names start with `conv_`/`pool_`/`depthwise_` so they never collide with `kernels.py`.
 """
 from __future__ import annotations
 
 import numpy as np
 from numba import njit
 
-from jitgraph.codegen.blas import blas_dot
+from jitgraph.codegen.conv_geometry import conv_out_pad
+from jitgraph.codegen.depthwise_kernels import *  # noqa: F401,F403 - K.depthwise_*
+from jitgraph.codegen.pool_kernels import *  # noqa: F401,F403 - K.pool_*
 
-# Same flags as kernels.py but without "nnan"/"ninf": a window max starts at -inf.
 _CONV_OPTS = dict(cache=True, nogil=True, error_model="numpy",
                   fastmath={"reassoc", "contract", "arcp", "nsz", "afn"})
 
-
-@njit(**_CONV_OPTS)
-def conv_out_pad(n, k, s, same):
-    """(output size, padding before) of one spatial dim."""
-    if same:
-        out = (n + s - 1) // s
-        return out, max((out - 1) * s + k - n, 0) // 2
-    if n < k:
-        raise ValueError("Computed output size would be negative (VALID padding, "
-                         "window larger than input)")
-    return (n - k) // s + 1, 0
-
-
-# Images per im2col block: the patch matrix of one block stays around 1 MiB, in cache
-# while BLAS reads it, instead of one batch-sized matrix streaming through memory.
-CONV_BLOCK_ELEMS = 1 << 18
+# Patch-tile size in elements (float32: 512 KiB, within this CPU's 1 MiB L2 beside the
+# filter). The forward and input-gradient products were fastest here, from 2**15 to 2**19;
+# the filter gradient sums over the tile's rows, so a taller tile amortizes its final add.
+CONV_TILE_ELEMS = 1 << 17
+CONV_FILTER_TILE_ELEMS = 1 << 19
+# The stride-1 input gradient as a correlation with the flipped filter is a product with
+# `c` columns: for a 1-channel image that is a matrix-vector product at a tenth of BLAS's
+# speed, slower than the product with the filter plus col2im.
+CONV_FLIP_MIN_DEPTH = 8
 
 
 @njit(**_CONV_OPTS)
-def conv_block(n, oh, ow, k):
-    return max(1, min(n, CONV_BLOCK_ELEMS // max(oh * ow * k, 1)))
+def conv_tile_rows(m, k, elems):
+    """Output rows per tile: `elems` patch entries, at least 8 rows, at most all `m`."""
+    return max(1, min(m, max(8, elems // max(k, 1))))
 
 
 @njit(**_CONV_OPTS)
-def conv_im2col(x, b0, b1, kh, kw, sh, sw, ph, pw, oh, ow):
-    """[(b1-b0)*oh*ow, kh*kw*c] patches of images b0..b1 of x (zeros over the padding)."""
-    n, h, w, c = x.shape
-    cols = np.zeros(((b1 - b0) * oh * ow, kh * kw * c), x.dtype)
-    for b in range(b0, b1):
-        for i in range(oh):
-            for j in range(ow):
-                r = ((b - b0) * oh + i) * ow + j
-                for di in range(kh):
-                    y = i * sh - ph + di
-                    if y < 0 or y >= h:
-                        continue
-                    for dj in range(kw):
-                        xx = j * sw - pw + dj
-                        if xx < 0 or xx >= w:
-                            continue
-                        base = (di * kw + dj) * c
-                        for ch in range(c):
-                            cols[r, base + ch] = x[b, y, xx, ch]
-    return cols
-
-
-@njit(**_CONV_OPTS)
-def conv_col2im(dx, cols, b0, kh, kw, sh, sw, ph, pw, oh, ow):
-    """The adjoint of im2col: adds each patch entry of images b0.. back into dx."""
-    n, h, w, c = dx.shape
-    for r in range(cols.shape[0]):
-        b = b0 + r // (oh * ow)
-        i = (r // ow) % oh
-        j = r % ow
+def conv_patches(xf, h, w, c, cols, r0, r1, oh, ow, kh, kw, sh, sw, dh, dw, ph, pw):
+    """Rows r0..r1 (flat (image, i, j) output positions) of the patch matrix of the NHWC
+    image batch `xf` (flattened) into `cols[:r1 - r0]`, zeros over the padding. A row is
+    (di, dj, channel)-ordered, so with dw == 1 each di is one contiguous copy of kw*c.
+    (b, i, j) are stepped, not divided out per row: for a 1-channel image a row is 25
+    values, and three divisions per row cost as much as the copy."""
+    kwc = kw * c
+    b = r0 // (oh * ow)
+    i = (r0 // ow) % oh
+    j = r0 % ow
+    for row in range(r1 - r0):
+        x0 = j * sw - pw
+        inside = dw == 1 and x0 >= 0 and x0 + kw <= w
         for di in range(kh):
-            y = i * sh - ph + di
+            y = i * sh - ph + di * dh
+            base = di * kwc
             if y < 0 or y >= h:
+                for t in range(kwc):
+                    cols[row, base + t] = 0
+                continue
+            src = (b * h + y) * w * c
+            if inside:
+                s0 = src + x0 * c
+                for t in range(kwc):
+                    cols[row, base + t] = xf[s0 + t]
                 continue
             for dj in range(kw):
-                xx = j * sw - pw + dj
+                xx = x0 + dj * dw
+                o = base + dj * c
                 if xx < 0 or xx >= w:
-                    continue
-                base = (di * kw + dj) * c
-                for ch in range(c):
-                    dx[b, y, xx, ch] += cols[r, base + ch]
+                    for ch in range(c):
+                        cols[row, o + ch] = 0
+                else:
+                    s0 = src + xx * c
+                    for ch in range(c):
+                        cols[row, o + ch] = xf[s0 + ch]
+        j += 1
+        if j == ow:
+            j = 0
+            i += 1
+            if i == oh:
+                i = 0
+                b += 1
 
 
 @njit(**_CONV_OPTS)
-def conv2d_fwd(x, f, sh, sw, same):
+def conv_col2im(dxf, h, w, c, cols, r0, r1, oh, ow, kh, kw, sh, sw, dh, dw, ph, pw):
+    """The adjoint of `conv_patches`: adds rows r0..r1 of a patch-shaped gradient into the
+    flattened NHWC `dxf`."""
+    ohw = oh * ow
+    for r in range(r0, r1):
+        b = r // ohw
+        q = r - b * ohw
+        i = q // ow
+        j = q - i * ow
+        row = r - r0
+        for di in range(kh):
+            y = i * sh - ph + di * dh
+            if y < 0 or y >= h:
+                continue
+            src = (b * h + y) * w * c
+            for dj in range(kw):
+                xx = j * sw - pw + dj * dw
+                if xx < 0 or xx >= w:
+                    continue
+                s0 = src + xx * c
+                o = (di * kw + dj) * c
+                for ch in range(c):
+                    dxf[s0 + ch] += cols[row, o + ch]
+
+
+@njit(**_CONV_OPTS)
+def conv_corr(x, fm, oh, ow, kh, kw, sh, sw, dh, dw, ph, pw):
+    """[n*oh*ow, o] = patches(x) @ fm for x [n, h, w, c] and fm [kh*kw*c, o], with the
+    window's top-left at (i*sh - ph, j*sw - pw); one tile of patch rows at a time."""
+    n, h, w, c = x.shape
+    k, o = fm.shape
+    m = n * oh * ow
+    out = np.empty((m, o), x.dtype)
+    if m == 0 or o == 0:
+        return out
+    if k == 0:
+        out[:] = 0
+        return out
+    xf = np.ascontiguousarray(x).reshape(x.size)
+    if kh == 1 and kw == 1 and sh == 1 and sw == 1 and ph == 0 and pw == 0 \
+            and oh == h and ow == w:
+        np.dot(xf.reshape((m, c)), fm, out)  # a 1x1 convolution is one product
+        return out
+    t = conv_tile_rows(m, k, CONV_TILE_ELEMS)
+    cols = np.empty((t, k), x.dtype)
+    for r0 in range(0, m, t):
+        r1 = min(r0 + t, m)
+        conv_patches(xf, h, w, c, cols, r0, r1, oh, ow, kh, kw, sh, sw, dh, dw, ph, pw)
+        np.dot(cols[:r1 - r0], fm, out[r0:r1])
+    return out
+
+
+@njit(**_CONV_OPTS)
+def conv2d_fwd(x, f, sh, sw, dh, dw, same):
     """Conv2D: x [n, h, w, c] * f [kh, kw, c, o] -> [n, oh, ow, o]."""
     n, h, w, c = x.shape
     kh, kw, fc, o = f.shape
     if fc != c:
         raise ValueError("Conv2D: input depth must be evenly divisible by filter depth")
-    oh, ph = conv_out_pad(h, kh, sh, same)
-    ow, pw = conv_out_pad(w, kw, sw, same)
+    oh, ph = conv_out_pad(h, (kh - 1) * dh + 1, sh, same)
+    ow, pw = conv_out_pad(w, (kw - 1) * dw + 1, sw, same)
     fm = np.ascontiguousarray(f).reshape((kh * kw * c, o))
-    out = np.empty((n * oh * ow, o), x.dtype)
-    step = conv_block(n, oh, ow, kh * kw * c)
-    for b0 in range(0, n, step):
-        b1 = min(b0 + step, n)
-        cols = conv_im2col(x, b0, b1, kh, kw, sh, sw, ph, pw, oh, ow)
-        out[b0 * oh * ow:b1 * oh * ow] = blas_dot(cols, fm, False, False)
-    return out.reshape((n, oh, ow, o))
+    return conv_corr(x, fm, oh, ow, kh, kw, sh, sw, dh, dw, ph, pw).reshape((n, oh, ow, o))
 
 
 @njit(**_CONV_OPTS)
-def conv2d_bprop_input(sizes, f, dy, sh, sw, same):
-    """Conv2DBackpropInput: the gradient wrt the input of shape `sizes` (an int vector)."""
+def conv_flip(f):
+    """[kh, kw, o, c]: f rotated by 180 degrees with in/out channels swapped, the filter
+    whose forward correlation is a stride-1 convolution's input gradient."""
+    kh, kw, c, o = f.shape
+    g = np.empty((kh, kw, o, c), f.dtype)
+    for a in range(kh):
+        for b in range(kw):
+            for p in range(c):
+                for q in range(o):
+                    g[a, b, q, p] = f[kh - 1 - a, kw - 1 - b, p, q]
+    return g
+
+
+@njit(**_CONV_OPTS)
+def conv2d_bprop_input(sizes, f, dy, sh, sw, dh, dw, same):
+    """Conv2DBackpropInput: the gradient wrt the input of shape `sizes` (an int vector).
+    At stride 1 it is a forward correlation of dy with the flipped filter (no scatter);
+    strided, each tile's patch gradient is scattered back (col2im)."""
     n, h = np.int64(sizes[0]), np.int64(sizes[1])
     w, c = np.int64(sizes[2]), np.int64(sizes[3])
     kh, kw, fc, o = f.shape
-    oh, ph = conv_out_pad(h, kh, sh, same)
-    ow, pw = conv_out_pad(w, kw, sw, same)
+    oh, ph = conv_out_pad(h, (kh - 1) * dh + 1, sh, same)
+    ow, pw = conv_out_pad(w, (kw - 1) * dw + 1, sw, same)
     if fc != c or dy.shape[0] != n or dy.shape[1] != oh or dy.shape[2] != ow \
             or dy.shape[3] != o:
         raise ValueError("Conv2DBackpropInput: sizes of input, filter and out_backprop "
                          "do not match")
-    dym = np.ascontiguousarray(dy).reshape((n * oh * ow, o))
-    fm = np.ascontiguousarray(f).reshape((kh * kw * c, o))
+    if sh == 1 and sw == 1 and c >= CONV_FLIP_MIN_DEPTH:
+        g = conv_flip(f).reshape((kh * kw * o, c))
+        dx = conv_corr(dy, g, h, w, kh, kw, 1, 1, dh, dw, (kh - 1) * dh - ph,
+                       (kw - 1) * dw - pw)
+        return dx.reshape((n, h, w, c))
     dx = np.zeros((n, h, w, c), dy.dtype)
-    step = conv_block(n, oh, ow, kh * kw * c)
-    for b0 in range(0, n, step):
-        b1 = min(b0 + step, n)
-        dcols = blas_dot(dym[b0 * oh * ow:b1 * oh * ow], fm, False, True)
-        conv_col2im(dx, dcols, b0, kh, kw, sh, sw, ph, pw, oh, ow)
+    m, k = n * oh * ow, kh * kw * c
+    if m == 0 or k == 0 or o == 0:
+        return dx
+    dyf = np.ascontiguousarray(dy).reshape((m, o))
+    fmt = np.ascontiguousarray(f).reshape((k, o)).T
+    dxf = dx.reshape(dx.size)
+    t = conv_tile_rows(m, k, CONV_TILE_ELEMS)
+    cols = np.empty((t, k), dy.dtype)
+    for r0 in range(0, m, t):
+        r1 = min(r0 + t, m)
+        np.dot(dyf[r0:r1], fmt, cols[:r1 - r0])
+        conv_col2im(dxf, h, w, c, cols, r0, r1, oh, ow, kh, kw, sh, sw, dh, dw, ph, pw)
     return dx
 
 
 @njit(**_CONV_OPTS)
-def conv2d_bprop_filter(x, sizes, dy, sh, sw, same):
-    """Conv2DBackpropFilter: the gradient wrt a filter of shape `sizes` (an int vector)."""
+def conv2d_bprop_filter(x, sizes, dy, sh, sw, dh, dw, same):
+    """Conv2DBackpropFilter: the gradient wrt a filter of shape `sizes` (an int vector):
+    the sum over tiles of patches(tile)^T @ dy(tile)."""
     n, h, w, c = x.shape
     kh, kw, o = np.int64(sizes[0]), np.int64(sizes[1]), np.int64(sizes[3])
-    oh, ph = conv_out_pad(h, kh, sh, same)
-    ow, pw = conv_out_pad(w, kw, sw, same)
+    oh, ph = conv_out_pad(h, (kh - 1) * dh + 1, sh, same)
+    ow, pw = conv_out_pad(w, (kw - 1) * dw + 1, sw, same)
     if np.int64(sizes[2]) != c or dy.shape[0] != n or dy.shape[1] != oh \
             or dy.shape[2] != ow or dy.shape[3] != o:
         raise ValueError("Conv2DBackpropFilter: sizes of input, filter and out_backprop "
                          "do not match")
-    dym = np.ascontiguousarray(dy).reshape((n * oh * ow, o))
-    dw = np.zeros((kh * kw * c, o), dy.dtype)
-    step = conv_block(n, oh, ow, kh * kw * c)
-    for b0 in range(0, n, step):
-        b1 = min(b0 + step, n)
-        cols = conv_im2col(x, b0, b1, kh, kw, sh, sw, ph, pw, oh, ow)
-        dw += blas_dot(cols, np.ascontiguousarray(dym[b0 * oh * ow:b1 * oh * ow]),
-                          True, False)
-    return dw.reshape((kh, kw, c, o))
-
-
-# -- pooling ------------------------------------------------------------------------------
-@njit(**_CONV_OPTS)
-def pool_max(x, kh, kw, sh, sw, same):
-    """MaxPool over [kh, kw] windows; padding never wins (every window holds an element)."""
-    n, h, w, c = x.shape
-    oh, ph = conv_out_pad(h, kh, sh, same)
-    ow, pw = conv_out_pad(w, kw, sw, same)
-    out = np.empty((n, oh, ow, c), x.dtype)
-    for b in range(n):
-        for i in range(oh):
-            for j in range(ow):
-                for ch in range(c):
-                    out[b, i, j, ch] = -np.inf
-                for di in range(kh):
-                    y = i * sh - ph + di
-                    if y < 0 or y >= h:
-                        continue
-                    for dj in range(kw):
-                        xx = j * sw - pw + dj
-                        if xx < 0 or xx >= w:
-                            continue
-                        for ch in range(c):
-                            v = x[b, y, xx, ch]
-                            if v > out[b, i, j, ch]:
-                                out[b, i, j, ch] = v
-    return out
-
-
-@njit(**_CONV_OPTS)
-def pool_max_grad(x, dy, kh, kw, sh, sw, same):
-    """MaxPoolGrad: each window's gradient goes to its max; on ties to the first one
-    (row-major in the window), as TF does. Channels run innermost, over contiguous memory."""
-    n, h, w, c = x.shape
-    oh, ph = conv_out_pad(h, kh, sh, same)
-    ow, pw = conv_out_pad(w, kw, sw, same)
-    dx = np.zeros((n, h, w, c), dy.dtype)
-    best = np.empty(c, x.dtype)
-    at = np.empty((c, 2), np.int64)
-    for b in range(n):
-        for i in range(oh):
-            for j in range(ow):
-                first = True
-                for di in range(kh):
-                    y = i * sh - ph + di
-                    if y < 0 or y >= h:
-                        continue
-                    for dj in range(kw):
-                        xx = j * sw - pw + dj
-                        if xx < 0 or xx >= w:
-                            continue
-                        for ch in range(c):
-                            v = x[b, y, xx, ch]
-                            if first or v > best[ch]:
-                                best[ch] = v
-                                at[ch, 0] = y
-                                at[ch, 1] = xx
-                        first = False
-                for ch in range(c):
-                    dx[b, at[ch, 0], at[ch, 1], ch] += dy[b, i, j, ch]
-    return dx
-
-
-@njit(**_CONV_OPTS)
-def pool_avg(x, kh, kw, sh, sw, same):
-    """AvgPool: the mean over each window's elements inside the input (TF's SAME rule)."""
-    n, h, w, c = x.shape
-    oh, ph = conv_out_pad(h, kh, sh, same)
-    ow, pw = conv_out_pad(w, kw, sw, same)
-    out = np.zeros((n, oh, ow, c), x.dtype)
-    for b in range(n):
-        for i in range(oh):
-            y0, y1 = max(i * sh - ph, 0), min(i * sh - ph + kh, h)
-            for j in range(ow):
-                x0, x1 = max(j * sw - pw, 0), min(j * sw - pw + kw, w)
-                for y in range(y0, y1):
-                    for xx in range(x0, x1):
-                        for ch in range(c):
-                            out[b, i, j, ch] += x[b, y, xx, ch]
-                inv = 1.0 / max((y1 - y0) * (x1 - x0), 1)
-                for ch in range(c):
-                    out[b, i, j, ch] *= inv
-    return out
-
-
-@njit(**_CONV_OPTS)
-def pool_avg_grad(sizes, dy, kh, kw, sh, sw, same):
-    """AvgPoolGrad: spreads each output's gradient evenly over its window's elements."""
-    n, h, w, c = np.int64(sizes[0]), np.int64(sizes[1]), np.int64(sizes[2]), np.int64(sizes[3])
-    oh, ph = conv_out_pad(h, kh, sh, same)
-    ow, pw = conv_out_pad(w, kw, sw, same)
-    if dy.shape[0] != n or dy.shape[1] != oh or dy.shape[2] != ow or dy.shape[3] != c:
-        raise ValueError("AvgPoolGrad: orig_input_shape and grad do not match")
-    dx = np.zeros((n, h, w, c), dy.dtype)
-    for b in range(n):
-        for i in range(oh):
-            y0, y1 = max(i * sh - ph, 0), min(i * sh - ph + kh, h)
-            for j in range(ow):
-                x0, x1 = max(j * sw - pw, 0), min(j * sw - pw + kw, w)
-                inv = 1.0 / max((y1 - y0) * (x1 - x0), 1)
-                for y in range(y0, y1):
-                    for xx in range(x0, x1):
-                        for ch in range(c):
-                            dx[b, y, xx, ch] += dy[b, i, j, ch] * inv
-    return dx
+    m, k = n * oh * ow, kh * kw * c
+    dwm = np.zeros((k, o), dy.dtype)
+    if m == 0 or k == 0 or o == 0:
+        return dwm.reshape((kh, kw, c, o))
+    xf = np.ascontiguousarray(x).reshape(x.size)
+    dyf = np.ascontiguousarray(dy).reshape((m, o))
+    t = conv_tile_rows(m, k, CONV_FILTER_TILE_ELEMS)
+    cols = np.empty((t, k), x.dtype)
+    part = np.empty((k, o), x.dtype)
+    for r0 in range(0, m, t):
+        r1 = min(r0 + t, m)
+        conv_patches(xf, h, w, c, cols, r0, r1, oh, ow, kh, kw, sh, sw, dh, dw, ph, pw)
+        if r0 == 0:
+            np.dot(cols[:r1 - r0].T, dyf[r0:r1], dwm)
+        else:
+            np.dot(cols[:r1 - r0].T, dyf[r0:r1], part)
+            dwm += part
+    return dwm.reshape((kh, kw, c, o))

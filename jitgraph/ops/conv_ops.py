@@ -12,9 +12,11 @@ from __future__ import annotations
 import numpy as np
 
 from jitgraph.framework import dtypes
-from jitgraph.framework.graph import Tensor
+from jitgraph.framework.graph import Tensor, get_default_graph
+from jitgraph.ops.array_ops import expand_dims, squeeze
 from jitgraph.ops.array_ops import shape as shape_op
 from jitgraph.ops.constant import convert_to_tensor
+from jitgraph.ops.manip_ops import gather, transpose
 from jitgraph.ops.registry import make_tensor, register
 
 _FLOATS = ("float16", "bfloat16", "float32", "float64")
@@ -22,29 +24,36 @@ _POOL_TYPES = _FLOATS + ("int8", "int16", "int32", "int64", "uint8", "uint16")
 
 
 # -- argument checking ---------------------------------------------------------------------
-def _get_sequence(value, name):
-    """TF 1.15's rule for strides/ksize/dilations: an int or 1, 2 or 4 values (NHWC)."""
+def _get_sequence(value, name, n=2, channel_index=3):
+    """TF's rule for strides/ksize/dilations of an n-d window: an int or 1, n or n + 2
+    values; the short forms get 1 for the batch and channel dims (at `channel_index`)."""
     if value is None:
-        return [1, 1, 1, 1]
-    if isinstance(value, (int, np.integer)):
-        return [1, int(value), int(value), 1]
+        value = [1]
+    elif isinstance(value, (int, np.integer)):
+        value = [value]
     vals = [int(v) for v in value]
-    if len(vals) == 1:
-        return [1, vals[0], vals[0], 1]
-    if len(vals) == 2:
-        return [1, vals[0], vals[1], 1]
-    if len(vals) == 4:
+    if len(vals) == n + 2:
         return vals
-    raise ValueError(f"{name} should be of length 1, 2 or 4. Received: {name}={value} of "
-                     f"length {len(vals)}")
+    if len(vals) == 1:
+        vals = vals * n
+    elif len(vals) != n:
+        raise ValueError(f"{name} should be of length 1, {n} or {n + 2}. Received: "
+                         f"{name}={value} of length {len(vals)}")
+    return [1, 1] + vals if channel_index == 1 else [1] + vals + [1]
 
 
-def _check_format(data_format):
-    if data_format in ("NCHW", "channels_first"):
-        raise ValueError("jitgraph: data_format NCHW is not supported (only NHWC); "
-                         "transpose the input to NHWC")
-    if data_format not in (None, "NHWC"):
-        raise ValueError(f"Unknown data_format: {data_format}")
+def _channels_first(data_format):
+    """True for NCHW (or NCW / channels_first); TF's error for an unknown format."""
+    if data_format in (None, "NHWC", "NWC", "channels_last"):
+        return False
+    if data_format in ("NCHW", "NCW", "channels_first"):
+        return True
+    raise ValueError(f"Unknown data_format: {data_format}")
+
+
+def _to_nhwc(seq):
+    """A 4-vector in NCHW order, in NHWC order."""
+    return [seq[0], seq[2], seq[3], seq[1]]
 
 
 def _check_padding(padding, op_type):
@@ -63,11 +72,6 @@ def _check_strides(strides, what, op_type):
                          f"and depth dimensions. (op: '{op_type}')")
     if min(strides) < 1:
         raise ValueError(f"{what} must be positive, got {strides} (op: '{op_type}')")
-
-
-def _check_dilations(dilations):
-    if any(d != 1 for d in dilations):
-        raise NotImplementedError("jitgraph: Conv2D dilations other than 1 are not supported")
 
 
 def _check_dtype(x, op_type, allowed=_FLOATS, param="input"):
@@ -140,8 +144,11 @@ def _conv_shape(s):
     x = x or (None,) * 4
     f = f or (None,) * 4
     st, pad = s.attrs["strides"], s.attrs["padding"]
-    return [(x[0], _out_dim(x[1], f[0], st[1], pad, "Conv2D"),
-             _out_dim(x[2], f[1], st[2], pad, "Conv2D"), f[3])]
+    d = s.attrs.get("dilations") or (1, 1, 1, 1)
+    kh = None if f[0] is None else (f[0] - 1) * d[1] + 1
+    kw = None if f[1] is None else (f[1] - 1) * d[2] + 1
+    return [(x[0], _out_dim(x[1], kh, st[1], pad, "Conv2D"),
+             _out_dim(x[2], kw, st[2], pad, "Conv2D"), f[3])]
 
 
 def _conv_bprop_input_shape(s):
@@ -204,15 +211,24 @@ def _pads(n, k, s, padding):
     return (n - k) // s + 1, 0, 0
 
 
+def _dilations(k):
+    d = k.attrs.get("dilations") or (1, 1, 1, 1)
+    return d[1], d[2]
+
+
 def _geometry(k, hw, khw):
+    """(sh, sw, oh, ow, numpy pads) of an op's window over spatial dims `hw`, the window
+    `khw` dilated by the op's dilations (pooling has none)."""
     st, pad = k.attrs["strides"], k.attrs["padding"]
-    oh, ph0, ph1 = _pads(hw[0], khw[0], st[1], pad)
-    ow, pw0, pw1 = _pads(hw[1], khw[1], st[2], pad)
+    dh, dw = _dilations(k)
+    oh, ph0, ph1 = _pads(hw[0], (khw[0] - 1) * dh + 1, st[1], pad)
+    ow, pw0, pw1 = _pads(hw[1], (khw[1] - 1) * dw + 1, st[2], pad)
     return st[1], st[2], oh, ow, ((0, 0), (ph0, ph1), (pw0, pw1), (0, 0))
 
 
 def _window(xp, di, dj, sh, sw, oh, ow):
-    """The (di, dj) element of every window: a strided view [n, oh, ow, c] of padded xp."""
+    """The (di, dj) element of every window (offsets already dilated): a strided view
+    [n, oh, ow, c] of padded xp."""
     return xp[:, di:di + sh * (oh - 1) + 1:sh, dj:dj + sw * (ow - 1) + 1:sw, :]
 
 
@@ -225,11 +241,12 @@ def _conv_np(k, x, f):
     if x.shape[3] != c:
         raise ValueError(f"input depth {x.shape[3]} does not match filter depth {c}")
     sh, sw, oh, ow, pads = _geometry(k, x.shape[1:3], (kh, kw))
+    dh, dw = _dilations(k)
     xp = np.pad(x, pads)
     out = np.zeros((x.shape[0], oh, ow, o), np.result_type(x, f))
     for di in range(kh):
         for dj in range(kw):
-            out += _window(xp, di, dj, sh, sw, oh, ow) @ f[di, dj]
+            out += _window(xp, di * dh, dj * dw, sh, sw, oh, ow) @ f[di, dj]
     return np.asarray(out, _out_dtype(k))
 
 
@@ -240,10 +257,11 @@ def _conv_bprop_input_np(k, sizes, f, dy):
     if dy.shape != (n, oh, ow, o):
         raise ValueError(f"Conv2DBackpropInput: out_backprop shape {dy.shape} does not match "
                          f"the computed {(n, oh, ow, o)}")
+    dh, dw = _dilations(k)
     dxp = np.zeros((n, h + sum(pads[1]), w + sum(pads[2]), c), np.result_type(f, dy))
     for di in range(kh):
         for dj in range(kw):
-            _window(dxp, di, dj, sh, sw, oh, ow)[...] += dy @ f[di, dj].T
+            _window(dxp, di * dh, dj * dw, sh, sw, oh, ow)[...] += dy @ f[di, dj].T
     dx = dxp[:, pads[1][0]:pads[1][0] + h, pads[2][0]:pads[2][0] + w, :]
     return np.asarray(dx, _out_dtype(k))
 
@@ -254,13 +272,14 @@ def _conv_bprop_filter_np(k, x, sizes, dy):
     if dy.shape != (x.shape[0], oh, ow, o) or x.shape[3] != c:
         raise ValueError(f"Conv2DBackpropFilter: out_backprop shape {dy.shape} does not "
                          f"match the computed {(x.shape[0], oh, ow, o)}")
+    dh, dw = _dilations(k)
     xp = np.pad(x, pads)
-    dw = np.zeros((kh, kw, c, o), np.result_type(x, dy))
+    df = np.zeros((kh, kw, c, o), np.result_type(x, dy))
     for di in range(kh):
         for dj in range(kw):
-            dw[di, dj] = np.tensordot(_window(xp, di, dj, sh, sw, oh, ow), dy,
+            df[di, dj] = np.tensordot(_window(xp, di * dh, dj * dw, sh, sw, oh, ow), dy,
                                       axes=([0, 1, 2], [0, 1, 2]))
-    return np.asarray(dw, _out_dtype(k))
+    return np.asarray(df, _out_dtype(k))
 
 
 def _lowest(dt):
@@ -354,21 +373,27 @@ def _geom_args(g):
     return f"{st[1]}, {st[2]}, {g.attrs['padding'] == 'SAME'}"
 
 
+def _conv_args(g):
+    st, d = g.attrs["strides"], g.attrs.get("dilations") or (1, 1, 1, 1)
+    return f"{st[1]}, {st[2]}, {d[1]}, {d[2]}, {g.attrs['padding'] == 'SAME'}"
+
+
 def _pool_args(g):
     ks = g.attrs["ksize"]
     return f"{ks[1]}, {ks[2]}, {_geom_args(g)}"
 
 
-def _conv_emit(g):
-    g.out(f"K.conv2d_fwd({g.arr(0)}, {g.arr(1)}, {_geom_args(g)})")
+def _kernel_emit(kernel):
+    """A convolution-family op's call: its three inputs, then strides, dilations, SAME."""
+    def emit(g):
+        g.out(f"K.{kernel}({g.arr(0)}, {g.arr(1)}, {_conv_args(g)})" if kernel.endswith("fwd")
+              else f"K.{kernel}({g.arr(0)}, {g.arr(1)}, {g.arr(2)}, {_conv_args(g)})")
+    return emit
 
 
-def _conv_bprop_input_emit(g):
-    g.out(f"K.conv2d_bprop_input({g.arr(0)}, {g.arr(1)}, {g.arr(2)}, {_geom_args(g)})")
-
-
-def _conv_bprop_filter_emit(g):
-    g.out(f"K.conv2d_bprop_filter({g.arr(0)}, {g.arr(1)}, {g.arr(2)}, {_geom_args(g)})")
+_conv_emit = _kernel_emit("conv2d_fwd")
+_conv_bprop_input_emit = _kernel_emit("conv2d_bprop_input")
+_conv_bprop_filter_emit = _kernel_emit("conv2d_bprop_filter")
 
 
 def _max_pool_emit(g):
@@ -473,64 +498,152 @@ register("AvgPoolGrad", shape=_avg_pool_grad_shape, numpy=_avg_pool_grad_np,
 
 
 # -- public functions (tf.nn) -------------------------------------------------------------
-def _conv_op_attrs(strides, padding, data_format, dilations, op_type):
-    _check_format(data_format)
-    strides = _get_sequence(strides, "strides")
-    dilations = _get_sequence(dilations, "dilations")
+def _conv_op_attrs(strides, padding, dilations, op_type, channels_first=False):
+    """The NHWC op's attrs from strides/dilations given in the caller's format."""
+    ci = 1 if channels_first else 3
+    strides = _get_sequence(strides, "strides", 2, ci)
+    dilations = _get_sequence(dilations, "dilations", 2, ci)
+    if channels_first:
+        strides, dilations = _to_nhwc(strides), _to_nhwc(dilations)
     _check_strides(strides, "strides", op_type)
     _check_strides(dilations, "dilations", op_type)
-    _check_dilations(dilations)
     return {"strides": strides, "padding": _check_padding(padding, op_type),
             "data_format": "NHWC", "dilations": dilations}
 
 
+# NCHW runs as NHWC between two transposes: the kernels need channels innermost (a patch
+# row, a window max over contiguous channels), and the transposes cost a copy each.
+def _nhwc(x, channels_first):
+    return transpose(x, [0, 2, 3, 1]) if channels_first else x
+
+
+def _from_nhwc(y, channels_first, name):
+    return transpose(y, [0, 3, 1, 2], name=name or "transpose") if channels_first else y
+
+
+def _nhwc_sizes(sizes, channels_first):
+    """An NCHW shape vector (a tensor or a list), reordered to NHWC."""
+    if not channels_first:
+        return sizes
+    if isinstance(sizes, Tensor):
+        return gather(sizes, [0, 2, 3, 1])
+    return [int(v) for v in np.asarray(sizes)[[0, 2, 3, 1]]]
+
+
 def conv2d(input, filter=None, strides=None, padding=None, use_cudnn_on_gpu=True,  # noqa: A002
            data_format="NHWC", dilations=(1, 1, 1, 1), name=None, filters=None):
-    """`tf.nn.conv2d`: input [batch, h, w, in] * filter [kh, kw, in, out] (NHWC only)."""
+    """`tf.nn.conv2d`: input [batch, h, w, in] * filter [kh, kw, in, out] (or NCHW input)."""
     if filter is None:
         filter = filters  # noqa: A001 - TF's argument name
     if filter is None:
         raise ValueError("conv2d: 'filter' is required")
     if padding is None:
         raise TypeError("conv2d() missing required argument: 'padding'")
-    attrs = _conv_op_attrs(strides, padding, data_format, dilations, "Conv2D")
+    cf = _channels_first(data_format)
+    attrs = _conv_op_attrs(strides, padding, dilations, "Conv2D", cf)
     x = convert_to_tensor(input, name="input")
     _check_dtype(x, "Conv2D")
     f = _like(filter, x, "filter", "Conv2D")
     attrs["use_cudnn_on_gpu"] = bool(use_cudnn_on_gpu)
-    return make_tensor("Conv2D", [x, f], x.dtype, attrs, name=name or "Conv2D")
+    y = make_tensor("Conv2D", [_nhwc(x, cf), f], x.dtype, attrs,
+                    name="Conv2D" if cf else name or "Conv2D")
+    return _from_nhwc(y, cf, name)
 
 
 def conv2d_backprop_input(input_sizes, filter, out_backprop, strides,  # noqa: A002
                           padding, use_cudnn_on_gpu=True, data_format="NHWC",
                           dilations=(1, 1, 1, 1), name=None):
     """`tf.nn.conv2d_backprop_input`: the gradient of conv2d wrt an input of `input_sizes`."""
-    attrs = _conv_op_attrs(strides, padding, data_format, dilations, "Conv2DBackpropInput")
+    cf = _channels_first(data_format)
+    attrs = _conv_op_attrs(strides, padding, dilations, "Conv2DBackpropInput", cf)
     dy = convert_to_tensor(out_backprop, name="out_backprop")
     _check_dtype(dy, "Conv2DBackpropInput", param="out_backprop")
     f = _like(filter, dy, "filter", "Conv2DBackpropInput")
-    sizes = convert_to_tensor(input_sizes, dtype=dtypes.int32, name="input_sizes")
-    return make_tensor("Conv2DBackpropInput", [sizes, f, dy], dy.dtype, attrs,
-                       name=name or "Conv2DBackpropInput")
+    sizes = convert_to_tensor(_nhwc_sizes(input_sizes, cf), dtype=dtypes.int32,
+                              name="input_sizes")
+    dx = make_tensor("Conv2DBackpropInput", [sizes, f, _nhwc(dy, cf)], dy.dtype, attrs,
+                     name="Conv2DBackpropInput" if cf else name or "Conv2DBackpropInput")
+    return _from_nhwc(dx, cf, name)
 
 
 def conv2d_backprop_filter(input, filter_sizes, out_backprop, strides,  # noqa: A002
                            padding, use_cudnn_on_gpu=True, data_format="NHWC",
                            dilations=(1, 1, 1, 1), name=None):
     """`tf.nn.conv2d_backprop_filter`: the gradient of conv2d wrt a filter of `filter_sizes`."""
-    attrs = _conv_op_attrs(strides, padding, data_format, dilations, "Conv2DBackpropFilter")
+    cf = _channels_first(data_format)
+    attrs = _conv_op_attrs(strides, padding, dilations, "Conv2DBackpropFilter", cf)
     x = convert_to_tensor(input, name="input")
     _check_dtype(x, "Conv2DBackpropFilter")
     dy = _like(out_backprop, x, "out_backprop", "Conv2DBackpropFilter")
     sizes = convert_to_tensor(filter_sizes, dtype=dtypes.int32, name="filter_sizes")
-    return make_tensor("Conv2DBackpropFilter", [x, sizes, dy], x.dtype, attrs,
-                       name=name or "Conv2DBackpropFilter")
+    return make_tensor("Conv2DBackpropFilter", [_nhwc(x, cf), sizes, _nhwc(dy, cf)], x.dtype,
+                       attrs, name=name or "Conv2DBackpropFilter")
+
+
+def conv2d_transpose(value=None, filter=None, output_shape=None, strides=None,  # noqa: A002
+                     padding="SAME", data_format="NHWC", name=None, input=None,  # noqa: A002
+                     filters=None, dilations=None):
+    """`tf.nn.conv2d_transpose`: the gradient of conv2d wrt its input, as a layer: value
+    [batch, h, w, in] with filter [kh, kw, out, in] gives `output_shape`."""
+    value = input if value is None else value
+    filter = filters if filter is None else filter  # noqa: A001 - TF's argument name
+    with get_default_graph().name_scope(name or "conv2d_transpose") as scope:
+        value = convert_to_tensor(value, name="value")
+        f = _like(filter, value, "filter", "Conv2DBackpropInput")
+        axis = 1 if _channels_first(data_format) else 3
+        vc, fs = value.shape.as_tuple(), f.shape.as_tuple()
+        if vc is not None and fs is not None and None not in (vc[axis], fs[3]) \
+                and vc[axis] != fs[3]:
+            raise ValueError(f"input channels does not match filter's input channels, "
+                             f"{vc[axis]} != {fs[3]}")
+        out = output_shape
+        known = None if isinstance(out, Tensor) else np.asarray(out)
+        if known is not None:
+            if known.shape != (4,):
+                raise ValueError(f"output_shape must have shape (4,), got {known.shape}")
+            if fs is not None and fs[2] is not None and int(known[axis]) != fs[2]:
+                raise ValueError(f"output_shape does not match filter's output channels, "
+                                 f"{int(known[axis])} != {fs[2]}")
+        return conv2d_backprop_input(out, f, value, strides, padding, data_format=data_format,
+                                     dilations=dilations, name=scope.rstrip("/"))
+
+
+def conv1d(value=None, filters=None, stride=None, padding=None,
+           use_cudnn_on_gpu=None, data_format=None, name=None, input=None,  # noqa: A002
+           dilations=None):
+    """`tf.nn.conv1d`: value [batch, width, in] * filters [kw, in, out] (or NCW), as TF
+    computes it: a conv2d over a height-1 image."""
+    value = input if value is None else value
+    with get_default_graph().name_scope(name or "conv1d") as scope:
+        if data_format in (None, "NHWC", "NWC"):
+            fmt, axis, ci = "NHWC", 1, 2
+        elif data_format in ("NCHW", "NCW"):
+            fmt, axis, ci = "NCHW", 2, 1
+        else:
+            raise ValueError('data_format must be "NWC" or "NCW".')
+        stride = [1] + _get_sequence(stride, "stride", 1, ci)
+        dilations = [1] + _get_sequence(dilations, "dilations", 1, ci)
+        x = expand_dims(convert_to_tensor(value, name="value"), axis)
+        f = expand_dims(convert_to_tensor(filters, name="filters"), 0)
+        y = conv2d(x, f, stride, padding, data_format=fmt, dilations=dilations)
+        return squeeze(y, [axis], name=scope.rstrip("/"))
+
+
+def atrous_conv2d(value, filters, rate, padding, name=None):
+    """`tf.nn.atrous_conv2d`: conv2d with its filter dilated by `rate` (holes between taps)."""
+    if rate < 1:
+        raise ValueError(f"rate {rate} cannot be less than one")
+    return conv2d(value, filters, [1, 1, 1, 1], padding, dilations=[1, rate, rate, 1],
+                  name=name)
 
 
 def _pool(op_type, allowed, value, ksize, strides, padding, data_format, name):
-    _check_format(data_format)
-    ksize = _get_sequence(ksize, "ksize")
-    strides = _get_sequence(strides, "strides")
+    cf = _channels_first(data_format)
+    ci = 1 if cf else 3
+    ksize = _get_sequence(ksize, "ksize", 2, ci)
+    strides = _get_sequence(strides, "strides", 2, ci)
+    if cf:
+        ksize, strides = _to_nhwc(ksize), _to_nhwc(strides)
     if ksize[0] != 1 or ksize[3] != 1:
         raise ValueError(f"Pooling is not yet supported on the batch or depth dimension "
                          f"(op: '{op_type}')")
@@ -541,11 +654,13 @@ def _pool(op_type, allowed, value, ksize, strides, padding, data_format, name):
              "data_format": "NHWC"}
     x = convert_to_tensor(value, name="input")
     _check_dtype(x, op_type, allowed)
-    return make_tensor(op_type, [x], x.dtype, attrs, name=name or op_type)
+    y = make_tensor(op_type, [_nhwc(x, cf)], x.dtype, attrs,
+                    name=op_type if cf else name or op_type)
+    return _from_nhwc(y, cf, name)
 
 
 def max_pool(value, ksize, strides, padding, data_format="NHWC", name=None, input=None):  # noqa: A002
-    """`tf.nn.max_pool`: the max over each [ksize] window (NHWC only)."""
+    """`tf.nn.max_pool`: the max over each [ksize] window."""
     if value is None:
         value = input
     return _pool("MaxPool", _POOL_TYPES, value, ksize, strides, padding, data_format, name)
@@ -556,4 +671,3 @@ def avg_pool(value, ksize, strides, padding, data_format="NHWC", name=None, inpu
     if value is None:
         value = input
     return _pool("AvgPool", _FLOATS, value, ksize, strides, padding, data_format, name)
-
