@@ -156,6 +156,14 @@ def test_mismatched_checkpoint_changes_no_variable(tmp_path):
         saver.restore(sess, str(tmp_path / "m"))
     for a, b in zip(before, sess.run(tf.global_variables())):
         np.testing.assert_array_equal(a, b)
+    with tf.Graph().as_default():
+        wide = tf.Variable(tf.zeros([6, 9]), name="wide")
+        sess = session(jit=False)
+        sess.run(wide.initializer)
+        with pytest.raises(errors.InvalidArgumentError, match=r"lhs shape= \[6,9\] rhs "
+                                                              r"shape= \[6,8\]"):
+            tf.train.Saver({"hidden/kernel": wide}).restore(sess, prefix)
+        assert not sess.run(wide).any()
 
 
 def test_init_from_checkpoint(engine):
