@@ -93,8 +93,10 @@ contrib = _importlib.import_module("jitgraph.contrib")
 io = _importlib.import_module("jitgraph.io")
 python_io = io.python_io
 from jitgraph.io import (FixedLenFeature, FixedLenSequenceFeature,  # noqa: E402
-                         VarLenFeature, decode_csv, decode_raw, parse_example,
-                         parse_single_example)
+                         VarLenFeature, decode_base64, decode_compressed, decode_csv,
+                         decode_raw, encode_base64, matching_files, parse_example,
+                         parse_single_example, parse_single_sequence_example,
+                         parse_tensor, read_file, serialize_tensor, write_file)
 from jitgraph.compat._behavior import *  # noqa: E402,F401,F403
 from jitgraph import keras  # noqa: E402
 

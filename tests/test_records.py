@@ -312,3 +312,55 @@ def test_feedable_iterator():
         sess.run(nxt, {handle: sess.run(other.string_handle())})
     with pytest.raises(tf.errors.InvalidArgumentError, match="Invalid iterator handle"):
         sess.run(nxt, {handle: b"junk"})
+
+
+def test_sequence_examples_match_tf():
+    seqs = [bytes.fromhex(h) for h in REF["sequence_examples_hex"]]
+    ctx = {"len": tf.FixedLenFeature([], tf.int64), "tags": tf.VarLenFeature(tf.string)}
+    sq = {"tok": tf.FixedLenSequenceFeature([], tf.int64),
+          "vec": tf.FixedLenSequenceFeature([2], tf.float32, allow_missing=True),
+          "ids": tf.VarLenFeature(tf.int64)}
+    single = tf.parse_single_sequence_example(tf.constant(seqs[0]), ctx, sq)
+    assert single[1]["vec"].shape.as_list() == [None, 2]
+    batch = tf.io.parse_sequence_example(tf.constant(seqs), ctx, sq)
+    assert batch[1]["tok"].shape.as_list() == [2, None]
+    sess = session(jit=False)
+    for got, want in zip(sess.run(single), REF["parse_single_sequence_example"]):
+        _assert_same(got, _arr(want))
+    for got, want in zip(sess.run(batch), REF["parse_sequence_example"]):
+        _assert_same(got, _arr(want))
+    missing = tf.parse_single_sequence_example(
+        tf.constant(seqs[1]), None, {"vec": tf.FixedLenSequenceFeature([2], tf.float32)})
+    _error(REF["parse_sequence_missing"], lambda: sess.run(missing))
+
+
+def test_byte_string_ops_match_tf(tmp_path):
+    sess = session(jit=False)
+    strs = tf.constant([b"", b"a", b"\xfb\xff\xbfhello?"])
+    _assert_same(sess.run(tf.io.encode_base64(strs)), _arr(REF["encode_base64"]))
+    _assert_same(sess.run(tf.encode_base64(strs, pad=True)), _arr(REF["encode_base64_pad"]))
+    _assert_same(sess.run(tf.io.decode_base64(tf.constant(["-_8", "aGk=", "aGk"]))),
+                 _arr(REF["decode_base64"]))
+    ser = REF["serialize_tensor"]
+    cases = {"float": tf.constant([[1.5, -2.0, 3.0]]), "int64": tf.constant([7, 8], tf.int64),
+             "string": tf.constant(["ab", "c"]), "scalar_bool": tf.constant(True)}
+    for key, t in cases.items():
+        data = sess.run(tf.io.serialize_tensor(t))
+        assert data.hex() == ser[key], key  # byte for byte
+        back = sess.run(tf.io.parse_tensor(tf.constant(bytes.fromhex(ser[key])), t.dtype))
+        _assert_same(np.asarray(back), np.asarray(sess.run(t)))
+    _error(REF["parse_tensor_error"], lambda: sess.run(tf.io.parse_tensor(
+        tf.io.serialize_tensor(tf.constant([1.0])), tf.int32)))
+    # Files: write then read back, find them, decompress.
+    target = str(tmp_path / "sub" / "f.bin")
+    sess.run(tf.io.write_file(target, tf.constant(b"\x00payload")))
+    assert sess.run(tf.read_file(target)) == b"\x00payload"
+    with pytest.raises(tf.errors.NotFoundError, match="No such file"):
+        sess.run(tf.io.read_file(str(tmp_path / "nope")))
+    (tmp_path / "sub" / "g.bin").write_bytes(gzip.compress(b"zipped"))
+    found = sess.run(tf.io.matching_files(str(tmp_path / "sub" / "*.bin")))
+    assert [os.path.basename(f) for f in found] == [b"f.bin", b"g.bin"]
+    raw = tf.read_file(str(tmp_path / "sub" / "g.bin"))
+    assert sess.run(tf.io.decode_compressed(raw, "GZIP")) == b"zipped"
+    png = sess.run(tf.io.encode_png(tf.constant(np.arange(12, dtype=np.uint8).reshape(2, 2, 3))))
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"

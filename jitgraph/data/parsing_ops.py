@@ -276,6 +276,237 @@ def parse_single_example(serialized, features, name=None, example_names=None):
     return _parse(serialized, features, name, example_names, single=True)
 
 
+# -- SequenceExample ---------------------------------------------------------------------------
+def _sparse_of(k, maps, key, kind, ex_name):
+    """(indices [n, 2], values, dense_shape [2]) of a VarLenFeature over a batch of maps."""
+    idx, vals, longest = [], [], 0
+    for i, fmap in enumerate(maps):
+        v = _values(fmap[key], kind, k, ex_name(i), key, i) if key in fmap else \
+            np.zeros(0, _NP[kind])
+        idx.append(np.stack([np.full(len(v), i), np.arange(len(v))], axis=1))
+        vals.append(v)
+        longest = max(longest, len(v))
+    ind = np.concatenate(idx).astype(np.int64) if idx else np.zeros((0, 2), np.int64)
+    val = np.concatenate(vals) if vals else np.zeros(0, _NP[kind])
+    return ind.reshape(-1, 2), val.astype(_NP[kind], copy=False), \
+        np.array([len(maps), longest], np.int64)
+
+
+def _steps(k, fl, key, kind, shape, allow_missing, i, name):
+    """One example's feature list `key` as a [steps] + shape array."""
+    if key not in fl:
+        if not allow_missing:
+            raise errors.InvalidArgumentError(
+                None, k.op, f"Name: {name}, Feature list '{key}' is required but could not be "
+                            "found.  Did you mean to include it in "
+                            "feature_list_dense_missing_assumed_empty or "
+                            "feature_list_dense_defaults?")
+        return np.zeros((0,) + shape, _NP[kind])
+    size = int(np.prod(shape))
+    rows = []
+    for t, feat in enumerate(fl[key].feature):
+        v = _values(feat, kind, k, name, key, t)
+        if v.size != size:
+            raise errors.InvalidArgumentError(
+                None, k.op, f"Name: {name}, Key: {key}, Index: {t}.  Number of "
+                            f"{_TYPE_NAMES[kind]} values != expected.  values size: {v.size} "
+                            f"but output shape: {_dims(shape)}")
+        rows.append(v.reshape(shape))
+    return np.stack(rows) if rows else np.zeros((0,) + shape, _NP[kind])
+
+
+def _parse_sequence_np(k, serialized, names, *defaults):
+    a = k.attrs
+    single = a["single"]
+    flat = np.asarray(serialized, dtype=object).reshape(-1)
+    names = np.asarray(names, dtype=object).reshape(-1)
+    SequenceExample = example_proto.get("SequenceExample")  # noqa: N806 - the class
+    exs = []
+    for s in flat:
+        ex = SequenceExample()
+        try:
+            ex.ParseFromString(s if isinstance(s, bytes) else str(s).encode())
+        except Exception as e:  # noqa: BLE001 - protobuf's DecodeError
+            raise errors.InvalidArgumentError(
+                None, k.op, f"Could not parse example input, value: '{s!r}'") from e
+        exs.append(ex)
+
+    def ex_name(i):
+        return names[i].decode() if names.size and isinstance(names[i], bytes) else \
+            (str(names[i]) if names.size else "<unknown>")
+
+    ctx_maps = [ex.context.feature for ex in exs]
+    out = []
+    for key, kind in zip(a["context_sparse_keys"], a["context_sparse_kinds"]):
+        ind, val, shape = _sparse_of(k, ctx_maps, key, kind, ex_name)
+        out += [ind[:, 1:], val, shape[1:]] if single else [ind, val, shape]
+    for j, (key, kind, shape) in enumerate(zip(a["context_dense_keys"],
+                                               a["context_dense_kinds"],
+                                               a["context_dense_shapes"])):
+        d = _dense(k, ctx_maps, key, kind, tuple(shape), np.asarray(defaults[j]), False,
+                   ex_name, False)
+        out.append(d[0] if single else d)
+    fls = [ex.feature_lists.feature_list for ex in exs]
+    for key, kind in zip(a["seq_sparse_keys"], a["seq_sparse_kinds"]):
+        idx, vals, steps, longest = [], [], 0, 0
+        for i, fl in enumerate(fls):
+            feats = fl[key].feature if key in fl else []
+            steps = max(steps, len(feats))
+            for t, feat in enumerate(feats):
+                v = _values(feat, kind, k, ex_name(i), key, t)
+                longest = max(longest, len(v))
+                idx.append(np.stack([np.full(len(v), i), np.full(len(v), t),
+                                     np.arange(len(v))], axis=1))
+                vals.append(v)
+        ind = np.concatenate(idx).astype(np.int64).reshape(-1, 3) if idx else \
+            np.zeros((0, 3), np.int64)
+        val = np.concatenate(vals).astype(_NP[kind], copy=False) if vals else \
+            np.zeros(0, _NP[kind])
+        shape = np.array([len(fls), steps, longest], np.int64)
+        out += [ind[:, 1:], val, shape[1:]] if single else [ind, val, shape]
+    lengths = []
+    for key, kind, shape, missing in zip(a["seq_dense_keys"], a["seq_dense_kinds"],
+                                         a["seq_dense_shapes"], a["seq_allow_missing"]):
+        shape = tuple(shape)
+        per = [_steps(k, fl, key, kind, shape, missing, i, ex_name(i))
+               for i, fl in enumerate(fls)]
+        if single:
+            out.append(per[0])
+            continue
+        n = max((p.shape[0] for p in per), default=0)
+        d = np.zeros((len(per), n) + shape, dtype=_NP[kind])
+        if kind == "bytes_list":
+            d[...] = b""
+        for i, p in enumerate(per):
+            d[i, :p.shape[0]] = p
+        out.append(d)
+        lengths.append(np.array([p.shape[0] for p in per], np.int64))
+    out += lengths
+    return out[0] if len(out) == 1 else tuple(out)
+
+
+def _parse_sequence_shape(s):
+    a = s.attrs
+    lead = () if a["single"] else ((s.shapes[0][0] if s.shapes[0] else None),)
+    r = len(lead)
+    shapes = []
+    for _ in a["context_sparse_keys"]:
+        shapes += [(None, r + 1), (None,), (r + 1,)]
+    for shape in a["context_dense_shapes"]:
+        shapes.append(lead + tuple(shape))
+    for _ in a["seq_sparse_keys"]:
+        shapes += [(None, r + 2), (None,), (r + 2,)]
+    for shape in a["seq_dense_shapes"]:
+        shapes.append(lead + (None,) + tuple(shape))
+    if not a["single"]:
+        shapes += [lead] * len(a["seq_dense_keys"])
+    return shapes
+
+
+register("ParseSequenceExample", shape=_parse_sequence_shape, numpy=_parse_sequence_np,
+         host=_HOST)
+
+
+def _split_specs(features, dense_types, where):
+    sparse, dense = [], []
+    for key in sorted(features or {}):
+        spec = features[key]
+        if isinstance(spec, VarLenFeature):
+            sparse.append((key, spec))
+        elif isinstance(spec, dense_types):
+            dense.append((key, spec))
+        else:
+            raise ValueError(f"Invalid feature {key}:{spec} in {where}.")
+    return sparse, dense
+
+
+def _parse_sequence(serialized, context_features, sequence_features, names, name, single):
+    if not context_features and not sequence_features:
+        raise ValueError("Missing features.")
+    ser = convert_to_tensor(serialized, dtype=dtypes.string, name="serialized")
+    names = convert_to_tensor([] if names is None else names, dtype=dtypes.string,
+                              name="debug_name")
+    c_sparse, c_dense = _split_specs(context_features, FixedLenFeature, "context_features")
+    s_sparse, s_dense = _split_specs(sequence_features, FixedLenSequenceFeature,
+                                     "sequence_features")
+    attrs = {"single": single}
+    out_types, defaults = [], []
+    attrs["context_sparse_keys"] = [key for key, _ in c_sparse]
+    attrs["context_sparse_kinds"] = []
+    for key, spec in c_sparse:
+        dt, kind = _spec_kind(spec.dtype, key)
+        attrs["context_sparse_kinds"].append(kind)
+        out_types += [dtypes.int64, dt, dtypes.int64]
+    attrs["context_dense_keys"], attrs["context_dense_kinds"] = [], []
+    attrs["context_dense_shapes"] = []
+    for key, spec in c_dense:
+        dt, kind = _spec_kind(spec.dtype, key)
+        attrs["context_dense_keys"].append(key)
+        attrs["context_dense_kinds"].append(kind)
+        attrs["context_dense_shapes"].append(tuple(TensorShape(spec.shape).as_list()))
+        d = spec.default_value
+        defaults.append(convert_to_tensor(np.zeros(0, _NP[kind]) if d is None else
+                                          np.asarray(d, dtype=_NP[kind]), dtype=dt,
+                                          name=f"key_{key}"))
+        out_types.append(dt)
+    attrs["seq_sparse_keys"] = [key for key, _ in s_sparse]
+    attrs["seq_sparse_kinds"] = []
+    for key, spec in s_sparse:
+        dt, kind = _spec_kind(spec.dtype, key)
+        attrs["seq_sparse_kinds"].append(kind)
+        out_types += [dtypes.int64, dt, dtypes.int64]
+    for field in ("seq_dense_keys", "seq_dense_kinds", "seq_dense_shapes",
+                  "seq_allow_missing"):
+        attrs[field] = []
+    for key, spec in s_dense:
+        dt, kind = _spec_kind(spec.dtype, key)
+        attrs["seq_dense_keys"].append(key)
+        attrs["seq_dense_kinds"].append(kind)
+        attrs["seq_dense_shapes"].append(tuple(TensorShape(spec.shape).as_list()))
+        attrs["seq_allow_missing"].append(bool(spec.allow_missing))
+        out_types.append(dt)
+    if not single:
+        out_types += [dtypes.int64] * len(s_dense)
+    op = make_op("ParseSequenceExample", [ser, names] + defaults, out_types, attrs,
+                 name=name or ("ParseSingleSequenceExample" if single
+                               else "ParseSequenceExample"))
+    outs = iter(op.outputs)
+    context, seq, lengths = {}, {}, {}
+    for key, _ in c_sparse:
+        context[key] = _sparse_tensor(next(outs), next(outs), next(outs))
+    for key, _ in c_dense:
+        context[key] = next(outs)
+    for key, _ in s_sparse:
+        seq[key] = _sparse_tensor(next(outs), next(outs), next(outs))
+    for key, _ in s_dense:
+        seq[key] = next(outs)
+    if single:
+        return context, seq
+    for key, _ in s_dense:
+        lengths[key] = next(outs)
+    return context, seq, lengths
+
+
+def parse_single_sequence_example(serialized, context_features=None, sequence_features=None,
+                                  example_name=None, name=None):
+    """Parses one serialized `SequenceExample` into (context, sequences) dicts.
+
+    Context features are parsed as by `parse_single_example`; a FixedLenSequenceFeature
+    gives a [steps] + shape tensor, a VarLenFeature a SparseTensor with indices
+    (step, position).
+    """
+    return _parse_sequence(serialized, context_features, sequence_features, example_name,
+                           name, single=True)
+
+
+def parse_sequence_example(serialized, context_features=None, sequence_features=None,
+                           example_names=None, name=None):
+    """Parses a batch of serialized `SequenceExample`s into (context, sequences, lengths):
+    dense sequences padded to the longest in the batch, `lengths` their step counts."""
+    return _parse_sequence(serialized, context_features, sequence_features, example_names,
+                           name, single=False)
+
+
 # -- decode_raw ----------------------------------------------------------------------------
 def _decode_raw_np(k, x):
     dt = np.dtype(k.attrs["out_type"].as_numpy_dtype)
@@ -326,4 +557,5 @@ def decode_raw(input_bytes=None, out_type=None, little_endian=True, name=None, b
 
 
 __all__ = ["FixedLenFeature", "FixedLenSequenceFeature", "VarLenFeature", "decode_raw",
-           "parse_example", "parse_single_example"]
+           "parse_example", "parse_sequence_example", "parse_single_example",
+           "parse_single_sequence_example"]

@@ -64,6 +64,28 @@ def examples():
     return out
 
 
+def sequence_examples():
+    """SequenceExamples (context: len, tags; feature lists: tok, vec, ids)."""
+    F = tf.train  # noqa: N806
+    out = []
+    for i, n in enumerate([3, 1]):
+        ctx = {"len": F.Feature(int64_list=F.Int64List(value=[n])),
+               "tags": F.Feature(bytes_list=F.BytesList(value=[b"t%d" % j for j in range(i + 1)]))}
+        lists = {
+            "tok": F.FeatureList(feature=[F.Feature(int64_list=F.Int64List(value=[10 * i + t]))
+                                          for t in range(n)]),
+            "ids": F.FeatureList(feature=[F.Feature(int64_list=F.Int64List(value=list(range(t))))
+                                          for t in range(n)]),
+        }
+        if i == 0:
+            lists["vec"] = F.FeatureList(feature=[
+                F.Feature(float_list=F.FloatList(value=[t, -t])) for t in range(n)])
+        out.append(F.SequenceExample(context=F.Features(feature=ctx),
+                                     feature_lists=F.FeatureLists(feature_list=lists))
+                   .SerializeToString())
+    return out
+
+
 def main():
     ref = {"tf_version": tf.__version__}
     d = tempfile.mkdtemp()
@@ -127,6 +149,35 @@ def main():
             "multiple": error(lambda: sess.run(tf.decode_raw(tf.constant([b"abc"]),
                                                              tf.int16))),
         }
+        # SequenceExamples, base64, compression, serialized tensors.
+        seqs = sequence_examples()
+        ref["sequence_examples_hex"] = [x.hex() for x in seqs]
+        ctx = {"len": tf.FixedLenFeature([], tf.int64), "tags": tf.VarLenFeature(tf.string)}
+        sq = {"tok": tf.FixedLenSequenceFeature([], tf.int64),
+              "vec": tf.FixedLenSequenceFeature([2], tf.float32, allow_missing=True),
+              "ids": tf.VarLenFeature(tf.int64)}
+        ref["parse_single_sequence_example"] = plain(sess.run(
+            tf.parse_single_sequence_example(tf.constant(seqs[0]), ctx, sq)))
+        ref["parse_sequence_example"] = plain(sess.run(
+            tf.io.parse_sequence_example(tf.constant(seqs), ctx, sq)))
+        ref["parse_sequence_missing"] = error(lambda: sess.run(
+            tf.parse_single_sequence_example(tf.constant(seqs[1]), None,
+                                             {"vec": tf.FixedLenSequenceFeature(
+                                                 [2], tf.float32)})))
+        strs = tf.constant([b"", b"a", b"\xfb\xff\xbfhello?"])
+        ref["encode_base64"] = plain(sess.run(tf.io.encode_base64(strs)))
+        ref["encode_base64_pad"] = plain(sess.run(tf.io.encode_base64(strs, pad=True)))
+        ref["decode_base64"] = plain(sess.run(tf.io.decode_base64(
+            tf.constant(["-_8", "aGk=", "aGk"]))))
+        ref["serialize_tensor"] = {
+            "float": sess.run(tf.io.serialize_tensor(
+                tf.constant([[1.5, -2.0, 3.0]]))).hex(),
+            "int64": sess.run(tf.io.serialize_tensor(tf.constant([7, 8], tf.int64))).hex(),
+            "string": sess.run(tf.io.serialize_tensor(tf.constant(["ab", "c"]))).hex(),
+            "scalar_bool": sess.run(tf.io.serialize_tensor(tf.constant(True))).hex(),
+        }
+        ref["parse_tensor_error"] = error(lambda: sess.run(tf.io.parse_tensor(
+            tf.io.serialize_tensor(tf.constant([1.0])), tf.int32)))
         # Datasets over files.
         csv = os.path.join(d, "a.csv")
         with open(csv, "w") as f:
