@@ -21,17 +21,21 @@ from helpers import run_both, session
 
 REF = os.path.join(os.path.dirname(__file__), "reference")
 sys.path.insert(0, REF)
-from make_tf_graph_files import cnn_batch  # noqa: E402
+from make_tf_graph_files import cnn_batch, zoo_batch  # noqa: E402
 
 FIXTURES = os.path.join(REF, "tf_graph")
 EXPECTED = json.load(open(os.path.join(FIXTURES, "expected.json")))
 
 
-def _tf_frozen_cnn():
+def _tf_graph_def(name):
     gd = tf.GraphDef()
-    with open(os.path.join(FIXTURES, "cnn_frozen.pb"), "rb") as f:
+    with open(os.path.join(FIXTURES, name), "rb") as f:
         gd.ParseFromString(f.read())
     return gd
+
+
+def _tf_frozen_cnn():
+    return _tf_graph_def("cnn_frozen.pb")
 
 
 def test_tf_frozen_cnn_gives_tfs_probabilities():
@@ -44,6 +48,22 @@ def test_tf_frozen_cnn_gives_tfs_probabilities():
     # The node names are kept; the weights are Consts.
     assert g.get_operation_by_name("import/conv/Conv2D").type == "Conv2D"
     assert not [op for op in g.get_operations() if op.type == "VariableV2"]
+
+
+def test_tf_frozen_graph_of_other_inference_ops():
+    # FusedBatchNormV3, AvgPool, Pad, ConcatV2, Mean, Squeeze, Relu6, LeakyRelu, ...
+    # (on the interpreter: what runs is our ops, whose engines their own tests compare)
+    out, = tf.import_graph_def(_tf_graph_def("zoo_frozen.pb"), return_elements=["out:0"])
+    got = session(jit=False).run(out, {"import/x:0": zoo_batch(100)})
+    np.testing.assert_allclose(got, EXPECTED["zoo"], rtol=1e-5, atol=1e-5)
+
+
+def test_tf_fused_batch_norm_in_training_form():
+    outs = tf.import_graph_def(_tf_graph_def("bn_train.pb"),
+                               return_elements=["y:0", "mean:0", "var:0"])
+    got = session(jit=False).run(outs, {"import/x:0": zoo_batch(101)})
+    for g, want in zip(got, EXPECTED["bn_train"]):  # the variance Bessel-corrected
+        np.testing.assert_allclose(g, want, rtol=1e-5, atol=1e-6)
 
 
 def test_input_map_and_name_prefix():

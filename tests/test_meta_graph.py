@@ -27,7 +27,8 @@ from make_tf_graph_files import cnn_batch, mlp_batch  # noqa: E402
 
 FIXTURES = os.path.join(REF, "tf_graph")
 EXPECTED = json.load(open(os.path.join(FIXTURES, "expected.json")))
-MODELS = {"mlp": (mlp_batch, "x:0", "y:0"), "cnn": (cnn_batch, "images:0", "labels:0")}
+MODELS = {"mlp": (mlp_batch, "x:0", "y:0"), "cnn": (cnn_batch, "images:0", "labels:0"),
+          "bcast": (mlp_batch, "x:0", "y:0")}
 
 
 def _restore_and_step(name, engine):
@@ -65,9 +66,11 @@ def test_tf_mlp_meta_graph_restores_and_trains(engine):
     assert not [op for op in g.get_operations() if op.name.startswith("save/")]
 
 
-def test_tf_cnn_meta_graph_restores_and_trains():
-    # Conv2DBackprop*, MaxPoolGrad, BiasAddGrad and ApplyMomentum from TF's graph.
-    _assert_tfs_numbers("cnn", _restore_and_step("cnn", "interp"))
+@pytest.mark.parametrize("name", ["cnn", "bcast"])
+def test_tf_meta_graphs_with_other_gradients(name):
+    # cnn: Conv2DBackprop*, MaxPoolGrad, BiasAddGrad, ApplyMomentum; bcast: TF's
+    # BroadcastGradientArgs with an unknown batch, StridedSliceGrad, ApplyGradientDescent.
+    _assert_tfs_numbers(name, _restore_and_step(name, "interp"))
 
 
 def _jitgraph_mlp(path):

@@ -248,19 +248,33 @@ def _relu6_grad(c):
 
 @rule("FusedBatchNorm", "FusedBatchNormV2", "FusedBatchNormV3")
 def _fused_batch_norm(c):
-    """Inference form: y = (x - mean) * rsqrt(var + eps) * scale + offset; in training
-    form the batch's moments; the mean/variance outputs are what TF returns."""
+    """y = (x - mean) * rsqrt(var + eps) * scale + offset, over the last (channel) axis.
+
+    Inference form: the given mean and variance, returned as they are. Training form:
+    the batch's moments; TF returns the variance Bessel-corrected (n / (n - 1)), mixed
+    into the given statistics by `exponential_avg_factor` when it is below 1."""
     x, scale, offset, mean, var = c.inputs[:5]
-    if c.attrs.get("data_format", "NHWC") not in ("NHWC",):
+    if c.attrs.get("data_format", "NHWC") != "NHWC":
         raise ValueError("FusedBatchNorm with data_format NCHW is not supported")
-    eps = float(c.attrs.get("epsilon", 1e-3))
+    eps = float(c.attrs.get("epsilon", 1e-4))
+    out_mean, out_var = mean, var
     if c.attrs.get("is_training", True):
         from jitgraph.nn import moments
         r = x.shape.ndims
+        if r is None:
+            raise ValueError("FusedBatchNorm in training form needs the input's rank")
+        old_mean, old_var = mean, var
         mean, var = moments(x, axes=list(range(r - 1)))
+        n = math_ops.cast(array_ops.size(x), x.dtype) / math_ops.cast(
+            array_ops.shape(x)[r - 1], x.dtype)
+        out_mean, out_var = mean, var * n / math_ops.maximum(n - 1, 1)
+        f = float(c.attrs.get("exponential_avg_factor", 1.0))
+        if f != 1.0:
+            out_mean = (1 - f) * old_mean + f * out_mean
+            out_var = (1 - f) * old_var + f * out_var
     inv = math_ops.rsqrt(var + eps) * scale
     y = x * inv + (offset - mean * inv)
-    return [y, mean, var, mean, var] + ([var] if c.type == "FusedBatchNormV3" else [])
+    return [y, out_mean, out_var, mean, var] + ([var] if c.type == "FusedBatchNormV3" else [])
 
 
 # -- optimizer updates -----------------------------------------------------------------------------

@@ -7,6 +7,11 @@
 - `cnn-3.meta` + checkpoint: conv 3x3x4 -> max pool -> dense 5, 3 SGD-momentum steps;
 - `cnn_frozen.pb`: that CNN frozen by `convert_variables_to_constants` (probabilities)
   after the extra step below;
+- `bcast-2.meta` + checkpoint: a linear model whose gradients hold TF's
+  BroadcastGradientArgs and StridedSliceGrad, 2 SGD steps;
+- `zoo_frozen.pb`: a frozen graph of other inference ops (fused batch norm, average
+  pooling, padding, concat, ...), and its output on `zoo_batch(100)`;
+- `bn_train.pb`: FusedBatchNormV3 in training form (y, batch mean, batch variance);
 - `expected.json`: TF's numbers on the inputs below: each model's outputs as restored,
   and its loss and outputs after one more training step from the restored state.
 
@@ -31,6 +36,65 @@ def mlp_batch(seed):
 def cnn_batch(seed):
     rs = np.random.RandomState(seed)
     return rs.rand(2, 8, 8, 1).astype(np.float32), rs.randint(0, 5, 2).astype(np.int32)
+
+
+def zoo_batch(seed):
+    return np.random.RandomState(seed).randn(3, 6, 6, 2).astype(np.float32)
+
+
+def _zoo(tf):
+    """Inference ops frozen graphs hold besides the CNN's: batch norm (fused), average
+    pooling, padding, concat, mean, squeeze, relu6/leaky relu/tanh/sigmoid, slicing."""
+    x = tf.placeholder(tf.float32, [None, 6, 6, 2], name="x")
+    h = tf.layers.conv2d(x, 3, 3, padding="same", use_bias=False, name="conv")
+    h = tf.layers.batch_normalization(h, training=False, name="bn")
+    h = tf.nn.relu6(h) + tf.nn.leaky_relu(h, 0.2)
+    h = tf.pad(h, [[0, 0], [1, 1], [1, 1], [0, 0]])
+    h = tf.layers.average_pooling2d(h, 2, 2)
+    m = tf.reduce_mean(h, axis=[1, 2], keepdims=True)
+    feats = tf.squeeze(m, [1, 2])
+    both = tf.concat([tf.tanh(feats), tf.sigmoid(feats[:, 1:])], axis=1)
+    out = tf.identity(tf.layers.dense(both, 4, name="head") * 2.0, name="out")
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        # Non-trivial moving statistics, as a trained model's.
+        for v in tf.global_variables():
+            if "moving" in v.name or "gamma" in v.name or "beta" in v.name:
+                n = int(np.prod(v.shape.as_list()))
+                sess.run(v.assign(np.linspace(0.5, 1.5, n).astype(np.float32)))
+        frozen = tf.graph_util.convert_variables_to_constants(
+            sess, sess.graph.as_graph_def(), ["out"])
+        value = sess.run(out, {x: zoo_batch(100)})
+    tf.train.write_graph(frozen, OUT, "zoo_frozen.pb", as_text=False)
+    return value.tolist()
+
+
+def _bn_train(tf):
+    """FusedBatchNormV3 in training form: the batch's moments, TF's corrected variance."""
+    x = tf.placeholder(tf.float32, [None, 6, 6, 2], name="x")
+    y, mean, var = tf.nn.fused_batch_norm(x, tf.constant([1.5, 0.5]), tf.constant([0.1, -0.2]),
+                                          epsilon=1e-3, is_training=True)
+    outs = [tf.identity(t, name=n) for t, n in ((y, "y"), (mean, "mean"), (var, "var"))]
+    with tf.Session() as sess:
+        values = sess.run(outs, {x: zoo_batch(101)})
+        gd = tf.graph_util.extract_sub_graph(sess.graph.as_graph_def(), ["y", "mean", "var"])
+    tf.train.write_graph(gd, OUT, "bn_train.pb", as_text=False)
+    return [v.tolist() for v in values]
+
+
+def _bcast(tf):
+    """Training through TF's broadcast gradients (BroadcastGradientArgs with an unknown
+    batch) and a strided slice's gradient, plain SGD."""
+    x = tf.placeholder(tf.float32, [None, 6], name="x")
+    y = tf.placeholder(tf.int32, [None], name="y")
+    w = tf.get_variable("w", [6, 4])
+    b = tf.get_variable("b", [4], initializer=tf.constant_initializer(0.1))
+    logits = tf.identity((tf.matmul(x, w) + b)[:, :3] * tf.reduce_mean(x, 1, keepdims=True),
+                         name="logits")
+    loss = tf.losses.sparse_softmax_cross_entropy(labels=y, logits=logits)
+    step = tf.train.get_or_create_global_step()
+    train = tf.train.GradientDescentOptimizer(0.5).minimize(loss, global_step=step)
+    return x, y, logits, loss, train, 2, mlp_batch
 
 
 def _mlp(tf):
@@ -93,7 +157,12 @@ def main():
     shutil.rmtree(OUT, ignore_errors=True)
     os.makedirs(OUT)
     expected = {"tf_version": tf.__version__, "mlp": _write(tf, _mlp, "mlp"),
-                "cnn": _write(tf, _cnn, "cnn")}
+                "cnn": _write(tf, _cnn, "cnn"), "bcast": _write(tf, _bcast, "bcast")}
+    with tf.Graph().as_default():
+        tf.set_random_seed(2)
+        expected["zoo"] = _zoo(tf)
+    with tf.Graph().as_default():
+        expected["bn_train"] = _bn_train(tf)
     os.remove(os.path.join(OUT, "checkpoint"))  # tests name the prefixes
     with open(os.path.join(OUT, "expected.json"), "w") as f:
         json.dump(expected, f, indent=1)
