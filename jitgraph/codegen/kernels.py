@@ -249,3 +249,5 @@ def counter_uniform_int(key, counter, lo, hi, out):
 from jitgraph.codegen.nn_kernels import *  # noqa: E402,F401,F403 - nn kernels live beside
 from jitgraph.codegen.conv_kernels import *  # noqa: E402,F401,F403 - conv kernels too
 from jitgraph.codegen.reduce_kernels import *  # noqa: E402,F401,F403 - and accurate sums
+from jitgraph.codegen.special_kernels import *  # noqa: E402,F401,F403 - special functions
+from jitgraph.codegen.index_kernels import *  # noqa: E402,F401,F403 - and index loops

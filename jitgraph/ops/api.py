@@ -45,6 +45,10 @@ from jitgraph.ops.slicing import slice_ as slice  # noqa: A001
 from jitgraph.ops.slicing import strided_slice
 from jitgraph.ops.linalg_ops import tensordot
 from jitgraph.lookup import tables_initializer
+from jitgraph.ops.special_math_ops import *  # noqa: F401,F403 - erf, lgamma, atan2, ...
+from jitgraph.ops.segment_ops import *  # noqa: F401,F403 - segment_sum, ...
+from jitgraph.ops.scatter_ops import *  # noqa: F401,F403 - gather_nd, scatter_update, ...
+from jitgraph.ops.partition_ops import *  # noqa: F401,F403 - dynamic_partition, cumprod
 from jitgraph.ops.string_ops import as_string, string_to_hash_bucket_fast
 
 mod = floormod
