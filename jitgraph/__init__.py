@@ -49,6 +49,7 @@ from jitgraph.graph_io.importer import import_graph_def
 from jitgraph import graph_util
 from jitgraph.control_flow import (TensorArray, case, cond, foldl, foldr, map_fn,  # noqa: E402
                                    scan, while_loop)
+from jitgraph.ops.sequence_ops import reverse_sequence  # noqa: E402
 
 _overloads.install()
 newaxis = None

@@ -198,3 +198,9 @@ from jitgraph.ops.depthwise_ops import (depthwise_conv2d, depthwise_conv2d_nativ
                                         depthwise_conv2d_native_backprop_filter,
                                         depthwise_conv2d_native_backprop_input,
                                         separable_conv2d)
+from jitgraph import rnn_cell  # noqa: E402 - tf.nn.rnn_cell
+from jitgraph.rnn import (bidirectional_dynamic_rnn, dynamic_rnn,  # noqa: E402
+                          static_bidirectional_rnn, static_rnn)
+
+__all__ += ["bidirectional_dynamic_rnn", "dynamic_rnn", "rnn_cell", "static_bidirectional_rnn",
+            "static_rnn"]

@@ -3,9 +3,9 @@
 An unsupported `tf.contrib.<x>` says so, rather than suggesting a near-miss name.
 """
 from jitgraph import lookup
-from jitgraph.contrib import framework, layers
+from jitgraph.contrib import framework, layers, rnn
 
-__all__ = ["framework", "layers", "lookup"]
+__all__ = ["framework", "layers", "lookup", "rnn"]
 
 
 def __getattr__(name):

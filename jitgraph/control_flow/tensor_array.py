@@ -267,32 +267,38 @@ def _grad_source():
     return "gradients"
 
 
-def _grad_ta(op, flow, dtype):
-    ta = TensorArray(dtype, handle=op.inputs[0], flow=op.inputs[-1])
+def _grad_ta(op, flow, dtype, element_shape=None):
+    # The element shape the forward op saw: reads of the gradient array then have a
+    # static shape, and what consumes them compiles.
+    ta = TensorArray(dtype, handle=op.inputs[0], flow=op.inputs[-1], element_shape=element_shape)
     return ta.grad(_grad_source(), flow=flow)
+
+
+def _rest(shape):
+    return shape[1:] if shape.ndims else None
 
 
 @RegisterGradient("TensorArrayReadV3")
 def _read_grad(op, grad):
-    g = _grad_ta(op, op.inputs[2], op.outputs[0].dtype)
+    g = _grad_ta(op, op.inputs[2], op.outputs[0].dtype, op.outputs[0].shape)
     return [None, None, g.write(op.inputs[1], grad).flow]
 
 
 @RegisterGradient("TensorArrayWriteV3")
 def _write_grad(op, flow_grad):
-    g = _grad_ta(op, flow_grad, op.inputs[2].dtype)
+    g = _grad_ta(op, flow_grad, op.inputs[2].dtype, op.inputs[2].shape)
     return [None, None, g.read(op.inputs[1]), flow_grad]
 
 
 @RegisterGradient("TensorArrayGatherV3")
 def _gather_grad(op, grad):
-    g = _grad_ta(op, op.inputs[2], op.outputs[0].dtype)
+    g = _grad_ta(op, op.inputs[2], op.outputs[0].dtype, _rest(op.outputs[0].shape))
     return [None, None, g.scatter(op.inputs[1], grad).flow]
 
 
 @RegisterGradient("TensorArrayScatterV3")
 def _scatter_grad(op, flow_grad):
-    g = _grad_ta(op, flow_grad, op.inputs[2].dtype)
+    g = _grad_ta(op, flow_grad, op.inputs[2].dtype, _rest(op.inputs[2].shape))
     return [None, None, g.gather(op.inputs[1]), flow_grad]
 
 

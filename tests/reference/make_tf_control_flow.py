@@ -17,6 +17,7 @@ sys.path.insert(0, HERE)
 from make_tf_reference import new_session, r8, tf  # noqa: E402
 import numpy as np  # noqa: E402
 import control_flow_programs as cfp  # noqa: E402
+import rnn_programs  # noqa: E402
 
 OUT_PATH = os.path.join(HERE, "tf_control_flow.json")
 
@@ -40,16 +41,19 @@ def run_program(module, name):
     return out
 
 
+def run_rnn(name):
+    tf.reset_default_graph()
+    with new_session() as sess:
+        runs, weights, variables = rnn_programs.execute(tf, name, sess)
+    return {"runs": [{k: rounded(v) for k, v in sorted(r.items())} for r in runs],
+            "weights": {k: rounded(v) for k, v in sorted(weights.items())},
+            "variables": variables}
+
+
 def main():
     result = {"tf_version": tf.__version__}
     result["control_flow"] = {n: run_program(cfp, n) for n in cfp.PROGRAMS}
-    try:
-        import rnn_programs
-    except ImportError:
-        rnn_programs = None
-    if rnn_programs is not None:
-        result["rnn"] = {n: rnn_programs.run_tf(tf, n, new_session, rounded)
-                         for n in rnn_programs.PROGRAMS}
+    result["rnn"] = {n: run_rnn(n) for n in rnn_programs.PROGRAMS}
     with open(OUT_PATH, "w") as f:
         json.dump(result, f, indent=1, sort_keys=True)
         f.write("\n")
