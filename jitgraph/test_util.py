@@ -8,6 +8,7 @@ values (Tensors are evaluated first) and fail with TF's messages.
 from __future__ import annotations
 
 import contextlib
+import functools
 import math
 import os
 import random
@@ -64,6 +65,135 @@ def is_built_with_gpu_support():
 def gpu_device_name():
     """'' : there is no GPU device."""
     return ""
+
+
+def is_built_with_xla():
+    return False
+
+
+def benchmark_config():
+    """The ConfigProto TF's benchmarks run under (here: the default one)."""
+    from jitgraph.config_proto import ConfigProto
+    return ConfigProto()
+
+
+def disable_with_predicate(pred, skip_message):
+    """Decorates a test method to skip itself (with `skip_message`) when `pred()` holds."""
+    def decorator(func):
+        @functools.wraps(func)
+        def wrapper(self, *args, **kwargs):
+            if pred():
+                self.skipTest(skip_message)
+            return func(self, *args, **kwargs)
+        return wrapper
+    return decorator
+
+
+def with_eager_op_as_function(cls=None, only_as_function=False):
+    """TF adds eager variants of a test class; graph-mode tests have none to add, so the
+    class (or, without one, the decorator) is returned as it is."""
+    if cls is None:
+        return lambda c: c
+    return cls
+
+
+class StubOutForTesting:
+    """Replaces attributes for the length of a test and puts them back (TF's googletest
+    stubout): `Set`/`SmartSet` replace, `UnsetAll`/`SmartUnsetAll`/`CleanUp` restore."""
+
+    def __init__(self):
+        self.cache = []
+        self.stubs = []
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.CleanUp()
+
+    def CleanUp(self):  # noqa: N802 - TF's name
+        self.SmartUnsetAll()
+        self.UnsetAll()
+
+    def SmartSet(self, obj, attr_name, new_attr):  # noqa: N802 - TF's name
+        """Replaces `obj.attr_name`, restoring what `obj` itself held (or deleting the
+        attribute it only inherited) on SmartUnsetAll."""
+        own = attr_name in getattr(obj, "__dict__", {})
+        old = obj.__dict__[attr_name] if own else None
+        self.stubs.append((obj, attr_name, own, old))
+        setattr(obj, attr_name, new_attr)
+
+    def SmartUnsetAll(self):  # noqa: N802 - TF's name
+        for obj, attr_name, own, old in reversed(self.stubs):
+            if own:
+                setattr(obj, attr_name, old)
+            else:
+                delattr(obj, attr_name)
+        self.stubs = []
+
+    def Set(self, parent, child_name, new_child):  # noqa: N802 - TF's name
+        """Replaces `parent.child_name` with `new_child` until UnsetAll."""
+        old = getattr(parent, child_name)
+        if isinstance(parent, type) and isinstance(parent.__dict__.get(child_name),
+                                                   (staticmethod, classmethod)):
+            old = parent.__dict__[child_name]
+            new_child = type(old)(new_child)
+        self.cache.append((parent, old, child_name))
+        setattr(parent, child_name, new_child)
+
+    def UnsetAll(self):  # noqa: N802 - TF's name
+        for parent, old, child_name in reversed(self.cache):
+            setattr(parent, child_name, old)
+        self.cache = []
+
+
+class Benchmark:
+    """`tf.test.Benchmark`: times ops in a Session and reports the numbers (logged at
+    INFO, as TF logs them when no TEST_REPORT_FILE_PREFIX is set)."""
+
+    def report_benchmark(self, iters=None, cpu_time=None, wall_time=None, throughput=None,
+                         extras=None, name=None, metrics=None):
+        from jitgraph.platform import logging
+        name = name or f"{type(self).__name__}.{_caller_name()}"
+        logging.info("Benchmark [%s] iters: %d, wall_time: %g, cpu_time: %g,throughput: %g, "
+                     "extras: %s", name, iters or -1, wall_time or -1, cpu_time or -1,
+                     throughput or -1, extras)
+
+    def evaluate(self, tensors):
+        sess = get_default_session()
+        if sess is None:
+            with _session()() as sess:
+                return sess.run(tensors)
+        return sess.run(tensors)
+
+    def run_op_benchmark(self, sess, op_or_tensor, feed_dict=None, burn_iters=2,
+                         min_iters=10, store_trace=False, store_memory_usage=True, name=None,
+                         extras=None, mbs=0):
+        """Runs `op_or_tensor` `burn_iters` times, then times `min_iters` runs; reports and
+        returns {"iters", "wall_time" (the median, seconds), "extras", "name",
+        "throughput" (MB/s of `mbs` per run)}."""
+        import time
+        for _ in range(burn_iters):
+            sess.run(op_or_tensor, feed_dict=feed_dict)
+        deltas = []
+        for _ in range(min_iters):
+            start = time.time()
+            sess.run(op_or_tensor, feed_dict=feed_dict)
+            deltas.append(time.time() - start)
+        wall = float(np.median(deltas))
+        throughput = mbs / wall if mbs and wall else None
+        self.report_benchmark(iters=min_iters, wall_time=wall, extras=extras, name=name,
+                              throughput=throughput)
+        out = {"iters": min_iters, "wall_time": wall, "extras": extras or {}, "name": name}
+        if throughput is not None:
+            out["throughput"] = throughput
+        return out
+
+
+def _caller_name():
+    import inspect
+    frame = inspect.stack()[2]
+    return frame.function
 
 
 def _session():
@@ -516,6 +646,8 @@ def compute_gradient_error(x, x_shape, y, y_shape, x_init_value=None, delta=1e-3
     return err
 
 
-__all__ = ["TestCase", "main", "get_temp_dir", "is_gpu_available", "is_built_with_cuda",
-           "is_built_with_rocm", "is_built_with_gpu_support", "gpu_device_name",
-           "compute_gradient", "compute_gradient_error", "mock"]
+__all__ = ["Benchmark", "StubOutForTesting", "TestCase", "benchmark_config",
+           "compute_gradient", "compute_gradient_error", "disable_with_predicate",
+           "get_temp_dir", "gpu_device_name", "is_built_with_cuda", "is_built_with_gpu_support",
+           "is_built_with_rocm", "is_built_with_xla", "is_gpu_available", "main", "mock",
+           "with_eager_op_as_function"]

@@ -364,3 +364,25 @@ def test_byte_string_ops_match_tf(tmp_path):
     assert sess.run(tf.io.decode_compressed(raw, "GZIP")) == b"zipped"
     png = sess.run(tf.io.encode_png(tf.constant(np.arange(12, dtype=np.uint8).reshape(2, 2, 3))))
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_dataset_options_merge_as_tf():
+    o = tf.data.Options()
+    o.experimental_optimization.map_parallelization = True
+    o.experimental_deterministic = False
+    p = tf.data.Options()
+    p.threading.private_threadpool_size = 4
+    m = o.merge(p)
+    assert (m.threading.private_threadpool_size, m.experimental_deterministic,
+            m.experimental_optimization.map_parallelization) == (4, False, True)
+    assert o.threading.private_threadpool_size is None  # merge makes a new Options
+    with pytest.raises(AttributeError, match="Cannot set the property foo on Options."):
+        o.foo = 1
+    q = tf.data.Options()
+    q.experimental_deterministic = True
+    with pytest.raises(ValueError, match="Cannot merge incompatible values"):
+        o.merge(q)
+    ds = tf.data.Dataset.range(3).with_options(m)
+    assert session(jit=False).run(ds.batch(3).make_one_shot_iterator().get_next()).tolist() \
+        == [0, 1, 2]
+    assert (tf.data.INFINITE_CARDINALITY, tf.data.UNKNOWN_CARDINALITY) == (-1, -2)

@@ -151,3 +151,45 @@ def test_compute_gradient_error():
         assert tf.test.compute_gradient_error(x, [2, 3], y, [2], x_init_value=xv) < 1e-6
     assert not tf.test.is_gpu_available() and tf.test.gpu_device_name() == ""
     assert os.path.isdir(tf.test.get_temp_dir())
+
+
+def test_benchmark_stubs_and_decorators(case):
+    class MyBench(tf.test.Benchmark):
+        pass
+    x = tf.placeholder(tf.float32, [3])
+    with tf.Session() as sess:
+        sess.jit = False
+        r = MyBench().run_op_benchmark(sess, x * 2.0, {x: [1, 2, 3]}, burn_iters=1,
+                                       min_iters=3, name="double", mbs=1)
+    assert r["iters"] == 3 and r["name"] == "double" and r["wall_time"] > 0
+    assert r["throughput"] == pytest.approx(1 / r["wall_time"])
+    assert MyBench().evaluate(tf.constant(2.0) * 2.0) == 4.0
+
+    class Holder:
+        value = 1
+
+        @staticmethod
+        def fn():
+            return "old"
+    with tf.test.StubOutForTesting() as stubs:
+        stubs.Set(Holder, "value", 2)
+        stubs.Set(Holder, "fn", lambda: "new")
+        h = Holder()
+        stubs.SmartSet(h, "value", 3)
+        assert (Holder.value, Holder.fn(), h.value) == (2, "new", 3)
+    assert (Holder.value, Holder.fn(), Holder().value) == (1, "old", 1)
+    assert "value" not in vars(h)
+
+    calls = []
+
+    class T(tf.test.TestCase):
+        @tf.test.disable_with_predicate(lambda: True, "not here")
+        def test_skipped(self):
+            calls.append(1)
+    import unittest
+    res = unittest.TestResult()
+    T("test_skipped").run(res)
+    assert res.skipped and res.skipped[0][1] == "not here" and not calls
+    assert tf.test.with_eager_op_as_function(T) is T
+    assert not tf.test.is_built_with_xla()
+    assert isinstance(tf.test.benchmark_config(), tf.ConfigProto)
