@@ -166,6 +166,12 @@ def test_convert_variables_to_constants_and_write_graph(tmp_path):
     assert [n.op for n in kept.node if n.name == "w"] == ["VariableV2"]
     with pytest.raises(AssertionError, match="nope is not in graph"):
         tf.graph_util.extract_sub_graph(frozen, ["nope"])
+    slim = tf.graph_util.remove_training_nodes(frozen, protected_nodes=["out0"])
+    assert len(slim.node) < len(frozen.node)
+    assert [n.name for n in slim.node if n.op == "Identity"] == ["out0"]
+    with tf.Graph().as_default() as g2:
+        o, = tf.import_graph_def(slim, return_elements=["out0:0"])
+        np.testing.assert_allclose(session(g2, jit=False).run(o, {"import/x:0": feed}), want)
     for as_text, name in ((True, "g.pbtxt"), (False, "g.pb")):
         path = tf.train.write_graph(frozen, str(tmp_path / "out"), name, as_text=as_text)
         assert path == str(tmp_path / "out" / name)
