@@ -386,3 +386,17 @@ def test_dataset_options_merge_as_tf():
     assert session(jit=False).run(ds.batch(3).make_one_shot_iterator().get_next()).tolist() \
         == [0, 1, 2]
     assert (tf.data.INFINITE_CARDINALITY, tf.data.UNKNOWN_CARDINALITY) == (-1, -2)
+
+
+def test_batching_parsed_sparse_features_matches_parse_example(tmp_path):
+    """map(parse_single_example).batch(n) gives what parse_example gives for the batch:
+    a VarLenFeature's SparseTensors batch into one (TF's numbers)."""
+    p = str(tmp_path / "ex.tfrecord")
+    with tf.io.TFRecordWriter(p) as w:
+        for s in _examples():
+            w.write(s)
+    ds = tf.data.TFRecordDataset(p).map(lambda s: tf.parse_single_example(s, _features()))
+    el = ds.batch(3).make_one_shot_iterator().get_next()
+    assert el["ids"].indices.shape.as_list() == [None, 2]
+    assert el["ids"].dense_shape.shape.as_list() == [2]
+    _assert_same(session(jit=False).run(el), _arr(REF["parse_example"]))

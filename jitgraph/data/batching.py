@@ -14,6 +14,7 @@ from jitgraph.data import structure
 from jitgraph.data.dataset import Dataset, iter_elements
 from jitgraph.data.params import run_int, static_int
 from jitgraph.data.sources import Chunk, concat_rows, stack_rows
+from jitgraph.data.sparse_batching import batch_elements, batched_specs, sparse_positions
 from jitgraph.framework import dtypes, errors
 from jitgraph.framework.graph import Tensor
 from jitgraph.framework.tensor_shape import TensorShape, as_shape
@@ -26,11 +27,15 @@ class BatchDataset(Dataset):
             raise errors.InvalidArgumentError(None, None, "Batch size must be greater than zero.")
         self._drop = bool(drop_remainder)
         dim = self._bs if self._drop and isinstance(self._bs, int) else None
-        super().__init__(structure.map_specs(lambda s: structure.batched(s, dim),
-                                             input_ds._specs), [input_ds])
+        self._sparse = sparse_positions(input_ds._specs)
+        if self._sparse:  # SparseTensor components batch into one SparseTensor each
+            specs = batched_specs(input_ds._specs, dim)
+        else:
+            specs = structure.map_specs(lambda s: structure.batched(s, dim), input_ds._specs)
+        super().__init__(specs, [input_ds])
 
     def _ra(self, ctx):
-        ra = self._inputs[0]._ra(ctx)
+        ra = self._inputs[0]._ra(ctx) if not self._sparse else None
         if ra is None:
             return None
         n, src = ra
@@ -40,6 +45,9 @@ class BatchDataset(Dataset):
 
     def _chunks(self, ctx):
         bs, ncomp = _batch_size(ctx, self._bs), len(self._flat_specs)
+        if self._sparse:
+            yield from self._sparse_chunks(ctx, bs, ncomp)
+            return
         pending, have = [], 0
         for ch in self._inputs[0]._chunks(ctx):
             pos = 0
@@ -53,6 +61,15 @@ class BatchDataset(Dataset):
                     pending, have = [], 0
         if have and not self._drop:
             yield Chunk.of_elements([_join(pending, ncomp)], ncomp)
+
+
+    def _sparse_chunks(self, ctx, bs, ncomp):
+        elements = iter_elements(self._inputs[0], ctx)
+        while True:
+            group = list(itertools.islice(elements, bs))
+            if not group or (self._drop and len(group) < bs):
+                return
+            yield Chunk.of_elements([batch_elements(group, ncomp, self._sparse)], ncomp)
 
 
 def _batch_size(ctx, p):
