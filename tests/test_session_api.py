@@ -201,3 +201,24 @@ def test_run_metadata_wire_form_is_tfs():
     assert (m.node_name, m.timeline_label, m.all_start_micros, m.all_end_rel_nanos) == (
         n.node_name, n.timeline_label, n.all_start_micros, n.all_end_rel_nanos)
     assert tf.RunMetadata().SerializeToString() == b""
+
+
+def test_session_handles_tf_example(engine):
+    """TF 1.x's session_ops example: a value kept in the Session, fed back by handle."""
+    a, b = tf.constant(10.0), tf.constant(5.0)
+    c = tf.multiply(a, b)
+    h = session_handle = tf.get_session_handle(c)
+    sess = session(jit=engine)
+    h = sess.run(session_handle)
+    assert h.eval() == 50.0 and h.handle.startswith(b"GetSessionHandle;")
+    p, t = tf.get_session_tensor(h.handle, tf.float32)
+    out = tf.multiply(t, 10.0)
+    assert sess.run(out, feed_dict={p: h.handle}) == 500.0  # TF: 500.0
+    assert sess.run(out, feed_dict={p: h}) == 500.0  # a TensorHandle feeds as its handle
+    other = session(jit=engine)
+    with pytest.raises(tf.errors.InvalidArgumentError, match="not in the session store"):
+        other.run(out, {p: h.handle})  # kept by the Session that fetched it
+    dp, delete = tf.delete_session_tensor(h.handle)
+    sess.run(delete, {dp: h.handle})
+    with pytest.raises(tf.errors.InvalidArgumentError, match="not in the session store"):
+        sess.run(out, {p: h.handle})
