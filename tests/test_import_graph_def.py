@@ -205,3 +205,28 @@ def test_broadcast_gradient_args_matches_tf():
 def _bga(s0, s1):
     from jitgraph.ops.registry import make_op
     return make_op("BroadcastGradientArgs", [s0, s1], [tf.int32, tf.int32]).outputs
+
+
+def test_variable_state_ops_and_python_attrs():
+    a = tf.Variable(1.0, name="a")
+    b = tf.Variable(2.0, name="b")
+    c = tf.Variable(a.initialized_value() * 3, name="c")  # an attr naming a's op
+    report = tf.report_uninitialized_variables()  # written as TF's ops
+    known = tf.is_variable_initialized(b)
+    gd = tf.get_default_graph().as_graph_def()
+    assert "ReportUninitializedVariables" not in {n.op for n in gd.node}
+    with tf.Graph().as_default():
+        r, k = tf.import_graph_def(gd, return_elements=[report.name, known.name], name="")
+        sess = session(jit=False)
+        sess.run("a/Assign")
+        assert sess.run(r).tolist() == [b"b", b"c"] and not sess.run(k)
+        sess.run("c/Assign")
+        assert sess.run("c:0") == 3.0 and sess.run(r).tolist() == [b"b"]
+    del c
+    # A py_func's function cannot travel: importing it says so, naming the attr.
+    tf.py_func(lambda v: v, [tf.constant(1.0)], tf.float32, name="pyf")
+    gd = tf.get_default_graph().as_graph_def()
+    with tf.Graph().as_default():
+        with pytest.raises(ValueError, match=r"Node 'pyf' \(PyFunc\) held Python objects a "
+                                             r"GraphDef cannot carry \(attrs func"):
+            tf.import_graph_def(gd)

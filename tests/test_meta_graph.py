@@ -85,6 +85,7 @@ def _jitgraph_mlp(path):
         loss, global_step=tf.train.get_or_create_global_step())
     tf.add_to_collection("train_op", train)
     tf.add_to_collection("notes", "a string")
+    tf.report_uninitialized_variables()  # as Scaffold's ready_op: TF's ops in the file
     saver = tf.train.Saver()
     sess = session(jit=False)
     sess.run(tf.global_variables_initializer())

@@ -131,26 +131,22 @@ def _typed(sig, tensors, attrs, outputs):
     return {k: v for k, v in attrs.items() if k in sig.attrs}
 
 
-def private_attrs_json(attrs):
-    """Our underscored attrs (build-time facts such as a slice's constant bounds) as the
-    JSON of `_jitgraph_attrs`, or None: TF keeps `_` attrs without reading them, and
-    jitgraph's importer restores them. Values JSON cannot hold are left out."""
-    out = {}
-    for k, v in attrs.items():
-        if not k.startswith("_"):
-            continue
-        enc = _json_value(v)
-        if enc is not _NO_JSON:
-            out[k] = enc
-    return json.dumps(out, sort_keys=True) if out else None
+def private_attrs(attrs):
+    """Our underscored attrs: build-time facts such as a slice's constant bounds."""
+    return {k: v for k, v in attrs.items() if k.startswith("_")}
 
 
 _NO_JSON = object()
 
 
 def _json_value(v):
+    from jitgraph.framework.graph import Operation, Tensor
     if v is None or isinstance(v, (bool, str)):
         return v
+    if isinstance(v, Operation):
+        return {"op": v.name}
+    if isinstance(v, Tensor):
+        return {"tensor": v.name}
     if isinstance(v, (int, np.integer)):
         return int(v)
     if isinstance(v, (float, np.floating)):
@@ -167,22 +163,41 @@ def _node(name, tf_type, inputs, in_dtypes, attrs, outputs, control=(), tf_form=
           private=None):
     """One NodeDef; `outputs` are (dtype, shape or None) pairs."""
     sig = opdefs.get(tf_type) if tf_form else None
+    beside = {}  # our attrs TF's signature lacks (a py_func's function)
     if sig is not None:
-        attrs = _typed(sig, in_dtypes, dict(attrs), [dt for dt, _ in outputs])
+        typed = _typed(sig, in_dtypes, dict(attrs), [dt for dt, _ in outputs])
+        beside = {k: v for k, v in attrs.items() if k not in typed}
+        attrs = typed
     nd = pb("node_def_pb2").NodeDef(name=name, op=tf_type)
     nd.input.extend(inputs)
     nd.input.extend("^" + c for c in control)
+    # What has no AttrValue form (op references, `_` facts) travels as JSON in
+    # `_jitgraph_attrs`, which TF keeps unread; what JSON cannot hold either (a callable,
+    # a Dataset) is named in `_jitgraph_unserialized`, for the importer to refuse.
+    extra, lost = {}, []
     for key in sorted(attrs):
         try:
             v = attr_value(attrs[key])
         except (TypeError, ValueError, KeyError):
-            v = None  # a Python-only attr (a callable, a Dataset): no proto form
+            v = None
         if v is not None:
             nd.attr[key].CopyFrom(v)
+        elif attrs[key] is not None:
+            extra[key] = attrs[key]
+    for key, value in sorted({**extra, **beside, **(private or {})}.items()):
+        enc = _json_value(value)
+        if enc is _NO_JSON:
+            lost.append(key)
+        else:
+            extra[key] = enc
+    extra = {k: v for k, v in extra.items() if k not in lost}
     if sig is None:
         nd.attr["_output_types"].list.type.extend(dt.as_datatype_enum for dt, _ in outputs)
-    if private:
-        nd.attr["_jitgraph_attrs"].s = private.encode("utf-8")
+    if extra:
+        nd.attr["_jitgraph_attrs"].s = json.dumps(extra, sort_keys=True).encode("utf-8")
+    if lost and not all(k.startswith("_") for k in lost):
+        nd.attr["_jitgraph_unserialized"].list.s.extend(
+            k.encode() for k in lost if not k.startswith("_"))
     if outputs and all(s is not None for _, s in outputs):
         nd.attr["_output_shapes"].list.shape.extend(shape_proto(s) for _, s in outputs)
     return nd
@@ -223,8 +238,57 @@ def _broadcast_to_like(op, used, add_shapes):
     ]
 
 
-# Op types of ours that TF writes as several ops: the TF ops, so that TF reads them.
-COMPOSITES = {"SumToShape": _sum_to_shape, "BroadcastToLike": _broadcast_to_like}
+def _is_initialized_node(name, var_op, add_shapes, control=()):
+    dt = var_op.outputs[0].dtype
+    return _node(name, "IsVariableInitialized", [var_op.name], [dt], {"dtype": dt},
+                 [(dtypes.bool, TensorShape([]) if add_shapes else None)], control)
+
+
+def _is_variable_initialized(op, used, add_shapes):
+    """TF's IsVariableInitialized reads the variable's ref; ours names it in an attr."""
+    return [_is_initialized_node(op.name, op.attrs["var"], add_shapes,
+                                 [c.name for c in op.control_inputs])]
+
+
+def _report_uninitialized(op, used, add_shapes):
+    """TF's report_uninitialized_variables: the names where not IsVariableInitialized,
+    by boolean_mask (Where, Squeeze, GatherV2)."""
+    variables = list(op.attrs["vars"])
+    shp = (lambda v: TensorShape(v)) if add_shapes else (lambda v: None)
+    names = np.array([v.name.encode() for v in variables], dtype=object)
+    name = op.name
+    ctrl = [c.name for c in op.control_inputs]
+    if not variables:
+        nd = _const_node(name, names, dtypes.string)
+        nd.input.extend("^" + c for c in ctrl)
+        return [nd]
+    out = [_is_initialized_node(_fresh(f"{name}/IsVariableInitialized_{i}", used), v,
+                                add_shapes) for i, v in enumerate(variables)]
+    stack, mask = _fresh(f"{name}/stack", used), _fresh(f"{name}/LogicalNot", used)
+    const = _fresh(f"{name}/Const", used)
+    where, squeeze = _fresh(f"{name}/Where", used), _fresh(f"{name}/Squeeze", used)
+    axis = _fresh(f"{name}/GatherV2/axis", used)
+    n = len(variables)
+    out += [
+        _node(stack, "Pack", [nd.name for nd in out], [dtypes.bool] * n, {"axis": 0},
+              [(dtypes.bool, shp([n]))], ctrl),
+        _node(mask, "LogicalNot", [stack], [dtypes.bool], {}, [(dtypes.bool, shp([n]))]),
+        _const_node(const, names, dtypes.string),
+        _node(where, "Where", [mask], [dtypes.bool], {}, [(dtypes.int64, shp([None, 1]))]),
+        _node(squeeze, "Squeeze", [where], [dtypes.int64], {"squeeze_dims": [1]},
+              [(dtypes.int64, shp([None]))]),
+        _const_node(axis, np.int32(0), dtypes.int32),
+        _node(name, "GatherV2", [const, squeeze, axis],
+              [dtypes.string, dtypes.int64, dtypes.int32], {"batch_dims": 0},
+              [(dtypes.string, shp([None]))]),
+    ]
+    return out
+
+
+# Op types of ours that TF writes as several ops (or with other inputs): TF's form.
+COMPOSITES = {"SumToShape": _sum_to_shape, "BroadcastToLike": _broadcast_to_like,
+              "IsVariableInitialized": _is_variable_initialized,
+              "ReportUninitializedVariables": _report_uninitialized}
 
 
 def node_defs(op, used, add_shapes=True, after=()):
@@ -237,7 +301,7 @@ def node_defs(op, used, add_shapes=True, after=()):
     control = [c.name for c in op.control_inputs]
     control += [n for n in after if n not in control]
     return extra + [_node(op.name, tf_type, inputs, in_dtypes, attrs, outputs, control,
-                          tf_form, private_attrs_json(op.attrs))]
+                          tf_form, private_attrs(op.attrs))]
 
 
 def _is_store(op):

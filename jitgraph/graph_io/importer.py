@@ -58,11 +58,19 @@ def _check_types(graph_def):
                         f"{'s' if len(missing) > 1 else ''} jitgraph does not have.")
 
 
+def _sources(n):
+    """The nodes `n` needs first: its inputs, and the ops its attrs refer to."""
+    out = {_split_input(i)[0] for i in n.input}
+    for v in _jitgraph_attrs(n).values():
+        out |= _refs(v)
+    return out
+
+
 def _topological(nodes, by_name):
     """The nodes in an order where every input comes first (ValueError on a cycle)."""
     indeg, users = {}, {}
     for n in nodes:
-        srcs = {_split_input(i)[0] for i in n.input}
+        srcs = _sources(n)
         indeg[n.name] = len(srcs)
         for s in srcs:
             users.setdefault(s, []).append(n.name)
@@ -86,7 +94,7 @@ def _topological(nodes, by_name):
 
 def _stable(order, pos):
     placed, out = set(), []
-    deps = {n.name: {_split_input(i)[0] for i in n.input} for n in order}
+    deps = {n.name: _sources(n) for n in order}
     pending = sorted(order, key=lambda n: pos[n.name])
     while pending:
         rest = []
@@ -174,19 +182,47 @@ def out_dtypes(node, attrs, inputs):
     return out
 
 
-def _decode_private(v):
-    if isinstance(v, dict) and set(v) == {"tuple"}:
-        return tuple(_decode_private(x) for x in v["tuple"])
+def _jitgraph_attrs(node):
+    if "_jitgraph_attrs" not in node.attr:
+        return {}
+    return json.loads(node.attr["_jitgraph_attrs"].s.decode("utf-8"))
+
+
+def _refs(v):
+    """Names of the nodes a `_jitgraph_attrs` value refers to."""
+    if isinstance(v, dict):
+        if set(v) == {"op"}:
+            return {v["op"]}
+        if set(v) == {"tensor"}:
+            return {_split_input(v["tensor"])[0]}
+        return set().union(*(_refs(x) for x in v.values())) if v else set()
     if isinstance(v, list):
-        return [_decode_private(x) for x in v]
+        return set().union(*(_refs(x) for x in v)) if v else set()
+    return set()
+
+
+def _decode(v, created):
+    if isinstance(v, dict):
+        if set(v) == {"tuple"}:
+            return tuple(_decode(x, created) for x in v["tuple"])
+        if set(v) == {"op"}:
+            return created[v["op"]][0]
+        if set(v) == {"tensor"}:
+            op, idx, _ = _split_input(v["tensor"])
+            return created[op][1][idx]
+    if isinstance(v, list):
+        return [_decode(x, created) for x in v]
     return v
 
 
-def _attrs_of(node):
-    out = {}
-    if "_jitgraph_attrs" in node.attr:
-        raw = json.loads(node.attr["_jitgraph_attrs"].s.decode("utf-8"))
-        out.update({k: _decode_private(v) for k, v in raw.items()})
+def _attrs_of(node, created):
+    lost = list(node.attr["_jitgraph_unserialized"].list.s) \
+        if "_jitgraph_unserialized" in node.attr else []
+    if lost:
+        raise ValueError(f"Node '{node.name}' ({node.op}) held Python objects a GraphDef "
+                         f"cannot carry (attrs {', '.join(s.decode() for s in lost)}); "
+                         "build this part of the graph in the program instead")
+    out = {k: _decode(v, created) for k, v in _jitgraph_attrs(node).items()}
     for k, v in node.attr.items():
         if k.startswith("_"):
             continue
@@ -270,6 +306,9 @@ def _import(g, graph_def, input_map, return_elements, name, skip=frozenset()):
             src = _split_input(i)[0]
             if src not in by_name:
                 raise ValueError(f"Node '{n.name}': Unknown input node '{i}'")
+        for r in _sources(n):
+            if r not in by_name:
+                raise ValueError(f"Node '{n.name}': its attrs refer to unknown node '{r}'")
     imap = {_tensor_key(k): v for k, v in input_map.items()}
     not_found = [k for k in input_map if _split_input(k)[0] not in by_name]
     if not_found:
@@ -304,7 +343,7 @@ def _import(g, graph_def, input_map, return_elements, name, skip=frozenset()):
                         raise ValueError(f"Node '{n.name}': input '{i}' names output {idx} "
                                          f"of a node with {len(outs)} outputs")
                     ins.append(outs[idx])
-            ctx = NodeCtx(n, full[n.name], ins, _attrs_of(n), g)
+            ctx = NodeCtx(n, full[n.name], ins, _attrs_of(n, created), g)
             try:
                 built = _build(ctx, full[n.name])
             except (errors.OpError, ImportError):

@@ -277,6 +277,14 @@ def _fused_batch_norm(c):
     return [y, out_mean, out_var, mean, var] + ([var] if c.type == "FusedBatchNormV3" else [])
 
 
+@rule("IsVariableInitialized")
+def _is_variable_initialized(c):
+    ref = c.inputs[0]
+    if ref.op.type != "VariableV2":
+        raise ValueError("IsVariableInitialized of something other than a variable")
+    return make_tensor("IsVariableInitialized", [], dtypes.bool, {"var": ref.op})
+
+
 # -- optimizer updates -----------------------------------------------------------------------------
 def _locking(c):
     return bool(c.attrs.get("use_locking", False))
