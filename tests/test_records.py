@@ -400,3 +400,16 @@ def test_batching_parsed_sparse_features_matches_parse_example(tmp_path):
     assert el["ids"].indices.shape.as_list() == [None, 2]
     assert el["ids"].dense_shape.shape.as_list() == [2]
     _assert_same(session(jit=False).run(el), _arr(REF["parse_example"]))
+
+
+def test_decode_json_example_matches_tf():
+    js = ['{"features": {"feature": {"x": {"floatList": {"value": [1.5, 2]}}, '
+          '"s": {"bytesList": {"value": ["aGk="]}}}}}', "{}"]
+    out = session(jit=False).run(tf.io.decode_json_example(js))
+    # TF 1.x's bytes (unpacked floats); the same message, whatever the encoding
+    tf_hex = ["0a200a110a0178120c120a0d0000c03f0d000000400a0b0a017312060a040a026869", ""]
+    for got, want in zip(out, tf_hex):
+        assert tf.train.Example.FromString(got) == \
+            tf.train.Example.FromString(bytes.fromhex(want))
+    with pytest.raises(tf.errors.InvalidArgumentError, match="Error while parsing JSON"):
+        session(jit=False).run(tf.io.decode_json_example(["{bad"]))

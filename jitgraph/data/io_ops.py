@@ -255,6 +255,33 @@ def parse_tensor(serialized, out_type, name=None):
                        name=name or "ParseTensor")
 
 
+# -- Examples as JSON ------------------------------------------------------------------------------
+def _decode_json_example_np(k, x):
+    from google.protobuf import json_format
+
+    from jitgraph.data import example_proto
+    out = []
+    for s in _strings(x).ravel():
+        text = s.decode() if isinstance(s, bytes) else str(s)
+        try:
+            ex = json_format.Parse(text, example_proto.get("Example")())
+        except json_format.ParseError as e:
+            raise errors.InvalidArgumentError(
+                None, k.op, f"Error while parsing JSON: {e}") from None
+        out.append(ex.SerializeToString())
+    return _string_array(out, np.shape(x))
+
+
+register("DecodeJSONExample", shape=same_shape, numpy=_decode_json_example_np, host=_HOST)
+
+
+def decode_json_example(json_examples, name=None):
+    """`tf.io.decode_json_example`: each JSON-encoded `Example` as its binary proto."""
+    x = convert_to_tensor(json_examples, dtype=dtypes.string)
+    return make_tensor("DecodeJSONExample", [x], dtypes.string,
+                       name=name or "DecodeJSONExample")
+
+
 # -- images --------------------------------------------------------------------------------------
 def _encode_png_np(k, image):
     from jitgraph.summary.media import png
@@ -279,5 +306,6 @@ def encode_png(image, compression=-1, name=None):
                        name=name or "EncodePng")
 
 
-__all__ = ["decode_base64", "decode_compressed", "encode_base64", "encode_png",
-           "matching_files", "parse_tensor", "read_file", "serialize_tensor", "write_file"]
+__all__ = ["decode_base64", "decode_compressed", "decode_json_example", "encode_base64",
+           "encode_png", "matching_files", "parse_tensor", "read_file", "serialize_tensor",
+           "write_file"]
