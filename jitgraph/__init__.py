@@ -103,6 +103,7 @@ from jitgraph.io import (FixedLenFeature, FixedLenSequenceFeature,  # noqa: E402
                          parse_tensor, read_file, serialize_tensor, write_file)
 from jitgraph.compat._behavior import *  # noqa: E402,F401,F403
 from jitgraph import keras  # noqa: E402
+from jitgraph import estimator  # noqa: E402
 
 
 # TF 1.x's top-level proto classes (tf.Summary, tf.Event, ...) come from the

@@ -37,3 +37,22 @@ def regression_data():
     x = rs.randn(40, 3).astype(F32)
     y = (x @ np.array([1.0, -2.0, 0.5], F32) + 0.3 + 0.1 * rs.randn(40)).astype(F32)
     return x, y
+
+
+def classifier_data():
+    """x (40, 3) as for the regressors, a string feature 'color', binary labels (y > 0)
+    and three-class labels (y's terciles)."""
+    x, y = regression_data()
+    colors = np.array(["red", "green", "blue"])[np.arange(40) * 7 % 3]
+    binary = (y > 0).astype(np.int64)
+    three = np.digitize(y, np.quantile(y, [1 / 3, 2 / 3])).astype(np.int64)
+    return x, colors, binary, three
+
+
+def dnn_weights():
+    """Initial weights of the DNNClassifier case (3 -> 4 relu -> 1), warm-started from."""
+    rs = np.random.RandomState(11)
+    return {"dnn/hiddenlayer_0/kernel": (0.5 * rs.randn(3, 4)).astype(F32),
+            "dnn/hiddenlayer_0/bias": (0.1 * rs.randn(4)).astype(F32),
+            "dnn/logits/kernel": (0.5 * rs.randn(4, 1)).astype(F32),
+            "dnn/logits/bias": np.zeros(1, F32)}

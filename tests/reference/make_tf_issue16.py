@@ -149,6 +149,133 @@ def section_keras():
     return out
 
 
+def _batches(n, batch, epochs):
+    """numpy_input_fn's batches with shuffle=False: rows in order, epochs back to back."""
+    idx = np.concatenate([np.arange(n)] * epochs)
+    return [idx[i:i + batch] for i in range(0, len(idx), batch)]
+
+
+def _train_eval(feeds, train, loss_sum, fetch_final, eval_parts, pred, data, batch=8,
+                epochs=3, eval_batch=16):
+    """Trains on numpy_input_fn-style batches, then evaluates as Estimator.evaluate does:
+    `loss` is the mean of the batch losses, the rest streaming means."""
+    n = len(data[0])
+    with new_session() as sess:
+        sess.run(tf.global_variables_initializer())
+        for idx in _batches(n, batch, epochs):
+            sess.run(train, {p: a[idx] for p, a in zip(feeds, data)})
+        final = sess.run(fetch_final)
+        batch_losses, parts = [], {k: [] for k in eval_parts}
+        for idx in _batches(n, eval_batch, 1):
+            fd = {p: a[idx] for p, a in zip(feeds, data)}
+            batch_losses.append(sess.run(loss_sum, fd))
+            for k, (num, den) in eval_parts.items():
+                parts[k].append(sess.run((num, den), fd))
+        metrics = {k: r8(sum(a for a, _ in v) / sum(b for _, b in v)) for k, v in parts.items()}
+        metrics["loss"] = r8(np.mean(batch_losses))
+        preds = sess.run(pred, {p: a[:5] for p, a in zip(feeds, data)})
+    return final, metrics, preds
+
+
+def section_estimator():
+    """Graphs written by hand as the Estimator cases build them (tf.estimator is gone from
+    TF 2.16+): the custom model_fn, LinearRegressor (Ftrl 0.2, zero init, summed squared
+    error), a binary DNNClassifier warm-started from dnn_weights() (Adagrad 0.05), and a
+    3-class LinearClassifier on a numeric and a vocabulary column."""
+    out = {}
+    x, y = d16.regression_data()
+    # custom model_fn: GD 0.1 on mean squared error, 3 epochs of batches of 8
+    tf.reset_default_graph()
+    X = tf.placeholder(tf.float32, [None, 3])
+    Y = tf.placeholder(tf.float32, [None])
+    w = tf.get_variable("w", [3, 1], initializer=tf.zeros_initializer())
+    b = tf.get_variable("b", [1], initializer=tf.zeros_initializer())
+    pred = tf.matmul(X, w) + b
+    lab = tf.reshape(Y, [-1, 1])
+    loss = tf.losses.mean_squared_error(lab, pred)
+    train = tf.train.GradientDescentOptimizer(0.1).minimize(loss)
+    err = tf.abs(lab - pred)
+    final, metrics, preds = _train_eval(
+        (X, Y), train, loss, {"w": w, "b": b},
+        {"mae": (tf.reduce_sum(err), tf.cast(tf.size(err), tf.float32))}, pred, (x, y))
+    out["model_fn"] = {"w": flat(final["w"]), "b": flat(final["b"]), "metrics": metrics,
+                       "predictions": flat(preds)}
+    # LinearRegressor
+    tf.reset_default_graph()
+    X = tf.placeholder(tf.float32, [None, 3])
+    Y = tf.placeholder(tf.float32, [None])
+    w = tf.get_variable("linear/linear_model/x/weights", [3, 1],
+                        initializer=tf.zeros_initializer())
+    b = tf.get_variable("linear/linear_model/bias_weights", [1],
+                        initializer=tf.zeros_initializer())
+    pred = tf.matmul(X, w) + b
+    lab = tf.reshape(Y, [-1, 1])
+    sq = tf.squared_difference(pred, lab)
+    loss = tf.reduce_sum(sq)
+    train = tf.train.FtrlOptimizer(0.2).minimize(loss)
+    cnt = tf.cast(tf.size(sq), tf.float32)
+    final, metrics, preds = _train_eval(
+        (X, Y), train, loss, {"w": w, "b": b},
+        {"average_loss": (loss, cnt), "label/mean": (tf.reduce_sum(lab), cnt),
+         "prediction/mean": (tf.reduce_sum(pred), cnt)}, pred, (x, y))
+    out["linear_regressor"] = {"w": flat(final["w"]), "b": flat(final["b"]),
+                               "metrics": metrics, "predictions": flat(preds)}
+    # binary DNNClassifier, hidden [4]
+    xc, colors, binary, three = d16.classifier_data()
+    init = d16.dnn_weights()
+    tf.reset_default_graph()
+    X = tf.placeholder(tf.float32, [None, 3])
+    Y = tf.placeholder(tf.int64, [None])
+    v = {k: tf.get_variable(k, initializer=val) for k, val in init.items()}
+    h = tf.nn.relu(tf.matmul(X, v["dnn/hiddenlayer_0/kernel"]) + v["dnn/hiddenlayer_0/bias"])
+    logits = tf.matmul(h, v["dnn/logits/kernel"]) + v["dnn/logits/bias"]
+    lab = tf.cast(tf.reshape(Y, [-1, 1]), tf.float32)
+    ce = tf.nn.sigmoid_cross_entropy_with_logits(labels=lab, logits=logits)
+    loss = tf.reduce_sum(ce)
+    train = tf.train.AdagradOptimizer(0.05).minimize(loss)
+    cls = tf.cast(logits > 0, tf.float32)
+    cnt = tf.cast(tf.size(ce), tf.float32)
+    final, metrics, preds = _train_eval(
+        (X, Y), train, loss, v,
+        {"average_loss": (loss, cnt), "accuracy": (tf.reduce_sum(tf.cast(tf.equal(cls, lab),
+                                                                         tf.float32)), cnt),
+         "label/mean": (tf.reduce_sum(lab), cnt),
+         "prediction/mean": (tf.reduce_sum(tf.sigmoid(logits)), cnt),
+         "precision": (tf.reduce_sum(cls * lab), tf.reduce_sum(cls)),
+         "recall": (tf.reduce_sum(cls * lab), tf.reduce_sum(lab))},
+        tf.sigmoid(logits), (xc, binary))
+    metrics["accuracy_baseline"] = r8(max(metrics["label/mean"], 1 - metrics["label/mean"]))
+    out["dnn_classifier"] = {"weights": {k: flat(a) for k, a in final.items()},
+                             "metrics": metrics, "logistic": flat(preds)}
+    # 3-class LinearClassifier on x and a vocabulary column (one-hot: TF's sparse update
+    # of the present rows equals Ftrl's dense update, zero gradients change nothing)
+    tf.reset_default_graph()
+    X = tf.placeholder(tf.float32, [None, 3])
+    C = tf.placeholder(tf.float32, [None, 3])
+    Y = tf.placeholder(tf.int64, [None])
+    wc = tf.get_variable("linear/linear_model/color/weights", [3, 3],
+                         initializer=tf.zeros_initializer())
+    wx = tf.get_variable("linear/linear_model/x/weights", [3, 3],
+                         initializer=tf.zeros_initializer())
+    b = tf.get_variable("linear/linear_model/bias_weights", [3],
+                        initializer=tf.zeros_initializer())
+    logits = tf.matmul(C, wc) + tf.matmul(X, wx) + b
+    ce = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=Y, logits=logits)
+    loss = tf.reduce_sum(ce)
+    train = tf.train.FtrlOptimizer(min(0.2, 1 / np.sqrt(2))).minimize(loss)
+    cnt = tf.cast(tf.size(ce), tf.float32)
+    vocab = ["red", "green", "blue"]
+    onehot = np.eye(3, dtype=np.float32)[[vocab.index(c) for c in colors]]
+    hit = tf.cast(tf.equal(tf.argmax(logits, 1), Y), tf.float32)
+    final, metrics, preds = _train_eval(
+        (X, Y, C), train, loss, {"color": wc, "x": wx, "bias": b},
+        {"average_loss": (loss, cnt), "accuracy": (tf.reduce_sum(hit), cnt)},
+        tf.nn.softmax(logits), (xc, three, onehot))
+    out["linear_classifier"] = {"weights": {k: flat(a) for k, a in final.items()},
+                                "metrics": metrics}
+    return out
+
+
 def main():
     sections = {"tf_version": tf.__version__, "optimizers": section_optimizers()}
     for extra in ("section_keras", "section_estimator"):
