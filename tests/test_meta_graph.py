@@ -73,6 +73,35 @@ def test_tf_meta_graphs_with_other_gradients(name):
     _assert_tfs_numbers(name, _restore_and_step(name, "interp"))
 
 
+def test_second_tf_saver_restores_through_its_own_ops():
+    """A program with two TF Savers: the saver_def's is our Saver; the other's save
+    path is left out and its restore ops (RestoreV2, Assigns) run as TF's do."""
+    prefix = os.path.join(FIXTURES, EXPECTED["mlp"]["prefix"])
+    mg = tf.MetaGraphDef()
+    with open(prefix + ".meta", "rb") as f:
+        mg.ParseFromString(f.read())
+
+    def renamed(s):
+        bare = s.lstrip("^")
+        return s[:len(s) - len(bare)] + ("save_1/" + bare[5:] if bare.startswith("save/")
+                                         else bare)
+    for n in list(mg.graph_def.node):
+        if n.name.startswith("save/"):
+            m = mg.graph_def.node.add()
+            m.CopyFrom(n)
+            m.name = renamed(n.name)
+            del m.input[:]
+            m.input.extend(renamed(i) for i in n.input)
+    tf.train.import_meta_graph(mg)
+    g = tf.get_default_graph()
+    assert not [op for op in g.get_operations() if op.name.startswith("save/")
+                or op.name == "save_1/SaveV2"]
+    sess = session(jit=False)
+    sess.run("save_1/restore_all", {"save_1/Const:0": prefix})
+    np.testing.assert_allclose(sess.run("logits:0", {"x:0": mlp_batch(100)[0]}),
+                               EXPECTED["mlp"]["restored"], rtol=1e-5, atol=1e-6)
+
+
 def _jitgraph_mlp(path):
     """A jitgraph MLP trained 2 steps and saved; its numbers on the eval batch."""
     x = tf.placeholder(tf.float32, [None, 6], name="x")

@@ -275,6 +275,44 @@ def _saver_scope(saver_def):
     return name.rsplit("/", 1)[0] if "/" in name else ""
 
 
+# Ops that only a TF Saver's save path holds: a jitgraph Saver writes files itself.
+_SAVE_OPS = {"SaveV2", "SaveSlices", "Save", "MergeV2Checkpoints", "ShardedFilename",
+             "ShardedFilespec"}
+
+
+def _saver_nodes_of(mg):
+    """Names of the nodes a jitgraph Saver stands for: the saver_def's scope, and any
+    other Saver's save path (its save ops, what runs after them, and what feeds only
+    them)."""
+    nodes = mg.graph_def.node
+    skip = set()
+    if mg.HasField("saver_def"):
+        scope = _saver_scope(mg.saver_def)
+        if scope:
+            skip = {n.name for n in nodes if n.name.startswith(scope + "/")}
+    consumers = {n.name: set() for n in nodes}
+    for n in nodes:
+        for i in n.input:
+            src = i.lstrip("^").split(":")[0]
+            if src in consumers:
+                consumers[src].add(n.name)
+    stack = [n.name for n in nodes if n.op in _SAVE_OPS]
+    while stack:  # the save ops and everything after them
+        name = stack.pop()
+        if name not in skip:
+            skip.add(name)
+            stack.extend(consumers[name])
+    changed = True
+    while changed:  # what feeds only skipped nodes (file names, tensor-name lists)
+        changed = False
+        for n in nodes:
+            if n.name not in skip and consumers[n.name] and consumers[n.name] <= skip \
+                    and n.op not in ("VariableV2", "Placeholder"):
+                skip.add(n.name)
+                changed = True
+    return skip
+
+
 def import_meta_graph(meta_graph_or_file, clear_devices=False, import_scope=None,
                       input_map=None, return_elements=None, **kwargs):
     """Imports a MetaGraphDef (a proto or a file, TF's or jitgraph's) into the default
@@ -297,10 +335,7 @@ def import_meta_graph(meta_graph_or_file, clear_devices=False, import_scope=None
     if not isinstance(mg, pb("meta_graph_pb2").MetaGraphDef):
         mg = read_meta_graph_file(os.fspath(mg))
     g = get_default_graph()
-    skip = set()
-    scope_of_saver = _saver_scope(mg.saver_def) if mg.HasField("saver_def") else None
-    if scope_of_saver:
-        skip = {n.name for n in mg.graph_def.node if n.name.startswith(scope_of_saver + "/")}
+    skip = _saver_nodes_of(mg)
     scope = import_scope or ""
     elements = importer._import(g, mg.graph_def, input_map or {}, return_elements, scope,
                                 skip=frozenset(skip))
@@ -313,7 +348,7 @@ def import_meta_graph(meta_graph_or_file, clear_devices=False, import_scope=None
                 try:
                     g.add_to_collection(key, g.as_graph_element(_prefixed(scope, name)))
                 except (KeyError, ValueError):
-                    if not any(_prefixed(scope, name).startswith(s + "/") for s in skip):
+                    if name.split(":")[0].lstrip("^") not in skip:
                         raise
         elif kind == "bytes_list":
             if key in _VARIABLE_COLLECTIONS:
