@@ -413,3 +413,46 @@ def test_decode_json_example_matches_tf():
             tf.train.Example.FromString(bytes.fromhex(want))
     with pytest.raises(tf.errors.InvalidArgumentError, match="Error while parsing JSON"):
         session(jit=False).run(tf.io.decode_json_example(["{bad"]))
+
+
+@pytest.mark.slow
+def test_wire_parser_matches_protobuf(monkeypatch):
+    """The compiled wire-bytes reader of large batches gives protobuf's answers, and
+    leaves irregular batches to the protobuf path (TF's errors). Slow: it compiles."""
+    from jitgraph.data import parsing_ops
+    monkeypatch.setattr(parsing_ops, "FAST_FROM", 1)
+    monkeypatch.setattr(parsing_ops, "FAST_AFTER", 0)
+    ser = tf.placeholder(tf.string, [None])
+    sess = session(jit=False)
+    _assert_same(sess.run(tf.parse_example(ser, _features()), {ser: _examples()}),
+                 _arr(REF["parse_example"]))
+    F = tf.train  # noqa: N806
+    rng = np.random.default_rng(5)
+    exs = []
+    for i in range(40):
+        feat = {"f": F.Feature(float_list=F.FloatList(value=rng.normal(size=3))),
+                "i": F.Feature(int64_list=F.Int64List(value=rng.integers(-2**40, 2**40, 2))),
+                "v": F.Feature(int64_list=F.Int64List(value=list(range(i % 4)))),
+                "b": F.Feature(bytes_list=F.BytesList(value=[b"x" * (i % 3)] * (i % 2)))}
+        if i % 5:
+            feat["opt"] = F.Feature(float_list=F.FloatList(value=[i]))
+        exs.append(F.Example(features=F.Features(feature=feat)).SerializeToString())
+    spec = {"f": tf.FixedLenFeature([3], tf.float32), "i": tf.FixedLenFeature([2], tf.int64),
+            "v": tf.VarLenFeature(tf.int64), "b": tf.VarLenFeature(tf.string),
+            "opt": tf.FixedLenFeature([], tf.float32, default_value=-1.0)}
+    out = tf.parse_example(ser, spec)
+    fast = sess.run(out, {ser: exs})
+    monkeypatch.setattr(parsing_ops, "FAST_FROM", 10**9)
+    slow = sess.run(out, {ser: exs})
+    for key in spec:
+        for a, b in zip(tf.nest.flatten(fast[key]), tf.nest.flatten(slow[key])):
+            assert np.asarray(a).tolist() == np.asarray(b).tolist(), key
+    monkeypatch.setattr(parsing_ops, "FAST_FROM", 1)
+    errs = REF["parse_errors"]
+    for key, spec in [("missing", {"name": tf.FixedLenFeature([], tf.string)}),
+                      ("count", {"x": tf.FixedLenFeature([3], tf.float32)}),
+                      ("type", {"x": tf.FixedLenFeature([2], tf.int64)})]:
+        t = tf.parse_example(ser, spec)
+        _error(errs[key], lambda t=t: sess.run(t, {ser: _examples()}))
+    with pytest.raises(tf.errors.InvalidArgumentError, match="Could not parse example"):
+        sess.run(tf.parse_example(ser, _features()), {ser: [b"\x0a\xff"]})
