@@ -8,6 +8,7 @@ and error messages are TF 1.x's; a `VarLenFeature` parses to a SparseTensor
 from __future__ import annotations
 
 import collections
+import math
 
 import numpy as np
 
@@ -187,7 +188,7 @@ def _parse_fast(a, flat, defaults):
 
 
 def _dense(k, parsed, key, kind, shape, default, seq, ex_name, allow_missing):
-    size = int(np.prod(shape))
+    size = math.prod(shape)
     rows = []
     for i, fmap in enumerate(parsed):
         if key not in fmap:
@@ -230,6 +231,8 @@ def _dense(k, parsed, key, kind, shape, default, seq, ex_name, allow_missing):
         for i, r in enumerate(rows):
             out[i, :r.shape[0]] = r
         return out
+    if len(rows) == 1:  # parse_single_example: no stacking
+        return rows[0].astype(_NP[kind], copy=False)[None]
     if not rows:
         return np.zeros((0,) + shape, dtype=_NP[kind])
     return np.stack(rows).astype(_NP[kind], copy=False)
