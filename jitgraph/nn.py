@@ -204,3 +204,13 @@ from jitgraph.rnn import (bidirectional_dynamic_rnn, dynamic_rnn,  # noqa: E402
 
 __all__ += ["bidirectional_dynamic_rnn", "dynamic_rnn", "rnn_cell", "static_bidirectional_rnn",
             "static_rnn"]
+from jitgraph.nn_normalization import (fused_batch_norm, local_response_normalization,  # noqa: E402
+                                       lrn)
+from jitgraph.nn_sampled import nce_loss, sampled_softmax_loss  # noqa: E402
+from jitgraph.ops.candidate_sampling_ops import (compute_accidental_hits,  # noqa: E402
+                                                 log_uniform_candidate_sampler,
+                                                 uniform_candidate_sampler)
+
+__all__ += ["compute_accidental_hits", "fused_batch_norm", "local_response_normalization",
+            "log_uniform_candidate_sampler", "lrn", "nce_loss", "sampled_softmax_loss",
+            "uniform_candidate_sampler"]

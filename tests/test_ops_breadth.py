@@ -1,6 +1,7 @@
 """nn and math op breadth (issue 14): special functions, segment reductions, N-d gathers
-and scatters, variable scatters, dynamic partition/stitch, cumprod; values and gradients
-against TF 1.x's numbers on both engines, gradients against finite differences.
+and scatters, variable scatters, dynamic partition/stitch, cumprod, sampled losses
+(nce_loss, sampled_softmax_loss) and their samplers, fused_batch_norm, lrn; values and
+gradients against TF 1.x's numbers on both engines, gradients against finite differences.
 
 The graphs are those of tests/reference/make_ops_breadth.py, built here with jitgraph;
 its TF numbers are in tests/reference/ops_breadth.json.
@@ -68,6 +69,10 @@ def test_variable_scatters_compile_into_one_ordered_stage():
     np.testing.assert_array_equal(got, [[10, 10], [5, 6], [20, 20], [6, 6.75]])
 
 
+def _f64(v):
+    return tf.constant(v, tf.float64)
+
+
 _GRADIENT_CASES = {
     "special": lambda x: (tf.erf(x) + tf.erfc(x * 2) + tf.lgamma(x + 2) + tf.digamma(x + 2)
                           + tf.asin(x / 2) * tf.acos(x / 3) + tf.atan(x) + tf.sinh(x)
@@ -82,6 +87,16 @@ _GRADIENT_CASES = {
                                                  ** 2)
                                  + tf.reduce_sum(tf.tensor_scatter_nd_update(
                                      x, [[1]], x[2:] * 3) ** 2)),
+    "nn": lambda x: (tf.reduce_sum(tf.nn.fused_batch_norm(
+        tf.reshape(x, [1, 1, 3, 2]), [1.5, 0.5], [0.1, 0.2])[0] * [[1.0, 2.0], [0.5, 3.0],
+                                                                   [2.0, 1.0]])
+        + tf.reduce_sum(tf.nn.lrn(tf.reshape(x, [1, 3, 1, 2]), 1, 1.0, 0.5, 0.75) ** 2)
+        + tf.reduce_sum(tf.nn.sampled_softmax_loss(
+            tf.concat([x, x * 2], 0), tf.range(6, dtype=tf.float64) / 10, [[1], [4]], x[:2], 3, 6,
+            sampled_values=([0, 4, 5], _f64([[0.3], [0.2]]), _f64([0.5, 0.2, 0.1]))))
+        + tf.reduce_sum(tf.nn.nce_loss(
+            tf.concat([x, x * 2], 0), tf.range(6, dtype=tf.float64) / 10, [[1], [4]], x[:2], 3, 6,
+            sampled_values=([0, 3, 5], _f64([[0.3], [0.2]]), _f64([0.5, 0.2, 0.1]))))),
     "partitions": lambda x: (tf.reduce_sum(tf.dynamic_partition(x, [1, 0, 1], 2)[1] ** 2)
                              + tf.reduce_sum(tf.dynamic_stitch([[1], [0, 2]],
                                                                [x[:1] ** 2, x[1:] * 3]) ** 2)
@@ -120,3 +135,45 @@ def test_static_shapes():
     assert tf.scatter_nd([[0]], [[1., 2.]], [4, 2]).shape.as_list() == [4, 2]
     assert [t.shape.as_list() for t in tf.dynamic_partition(d, [0, 1], 2)] == [[None, 3]] * 2
     assert tf.erf(d).shape.as_list() == [None, 3]
+
+
+def test_candidate_samplers_draw_as_tf_describes():
+    t = tf.constant([[0, 3], [19, 7]], tf.int64)
+    samples = [tf.nn.log_uniform_candidate_sampler(t, 2, 15, True, 20, seed=4),
+               tf.nn.uniform_candidate_sampler(t, 2, 6, False, 20, seed=4),
+               tf.nn.log_uniform_candidate_sampler(t, 2, 6, True, 20)]
+    first = session(jit="interp").run(samples)
+    again = session(jit="interp").run(samples)
+    unique, plain, unseeded = first
+    assert sorted(set(unique[0].tolist())) == sorted(unique[0].tolist())  # distinct classes
+    assert unique[0].min() >= 0 and unique[0].max() < 20 and plain[0].max() < 20
+    # Expected counts of unique draws: 1 - (1 - p) ** tries, with tries >= num_sampled.
+    p0 = np.log(2.0) / np.log(21.0)
+    tries = np.log1p(-unique[1][0, 0]) / np.log1p(-p0)
+    assert tries >= 15 and abs(tries - round(tries)) < 1e-2  # float32 counts
+    np.testing.assert_array_equal(again[0][0], unique[0])  # seeded: repeats in a new Session
+    np.testing.assert_array_equal(again[1][0], plain[0])
+    assert unseeded[0].shape == (6,)
+
+
+@pytest.mark.slow  # the sampler splits the step into stages: ≈20 s of compiles
+def test_nce_loss_trains_a_word_embedding_on_both_engines():
+    # A skip-gram step as in TF's word2vec tutorial, with the default sampler.
+    tf.set_random_seed(7)
+    vocab, dim = 30, 8
+    embeddings = tf.Variable(tf.random_uniform([vocab, dim], -1.0, 1.0))
+    nce_w = tf.Variable(tf.truncated_normal([vocab, dim], stddev=0.3))
+    nce_b = tf.Variable(tf.zeros([vocab]))
+    inputs = tf.placeholder(tf.int32, [None])
+    labels = tf.placeholder(tf.int64, [None, 1])
+    loss = tf.reduce_mean(tf.nn.nce_loss(nce_w, nce_b, labels,
+                                         tf.nn.embedding_lookup(embeddings, inputs), 5, vocab))
+    train = tf.train.GradientDescentOptimizer(0.5).minimize(loss)
+    feed = {inputs: np.arange(12) % vocab, labels: ((np.arange(12) + 1) % vocab)[:, None]}
+    curves = []
+    for engine in ("jit", "interp"):
+        sess = session(jit=engine)
+        sess.run(tf.global_variables_initializer())
+        curves.append([sess.run([train, loss], feed)[1] for _ in range(12)])
+    np.testing.assert_allclose(curves[0], curves[1], rtol=1e-4)
+    assert curves[0][-1] < 0.7 * curves[0][0]

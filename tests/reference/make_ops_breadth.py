@@ -78,6 +78,43 @@ def partitions(tf):
     return d, x, parts + [st] + cp + tf.gradients(loss, d)
 
 
+def nn_ops(tf):
+    """Sampled losses with given samples (TF draws from another generator), fused batch
+    norm (training, inference, NCHW) and LRN; values and gradients."""
+    rs = np.random.RandomState(5)
+    x = tf.placeholder(tf.float32, [None, 3, 3, 4])
+    w = tf.constant(rs.randn(10, 4).astype(np.float32))
+    b = tf.constant(rs.randn(10).astype(np.float32) * 0.1)
+    inp = tf.reduce_mean(x, [1, 2])  # [2, 4]
+    labels = tf.constant([[1, 7], [3, 0]], tf.int64)
+    sampled = (tf.constant([3, 2, 5, 9], tf.int64), tf.constant([[0.5, 0.1], [0.2, 0.3]]),
+               tf.constant([0.3, 0.9, 0.25, 0.1]))
+    nce = tf.nn.nce_loss(w, b, labels, inp, 4, 10, num_true=2, sampled_values=sampled)
+    ssm = tf.nn.sampled_softmax_loss(w, b, labels, inp, 4, 10, num_true=2,
+                                     sampled_values=sampled)  # class 3 is an accidental hit
+    scale, offset = tf.constant([1.5, 0.5, 1.0, 2.0]), tf.constant([0.1, 0.2, -0.1, 0.0])
+    y, m, v = tf.nn.fused_batch_norm(x, scale, offset)
+    yi, _, _ = tf.nn.fused_batch_norm(x, scale, offset, mean=m, variance=v,
+                                      is_training=False)
+    xc = tf.transpose(x, [0, 3, 1, 2])
+    yc, mc, vc = tf.nn.fused_batch_norm(xc, scale, offset, data_format="NCHW")
+    lrn = tf.nn.lrn(x, depth_radius=2, bias=1.0, alpha=0.5, beta=0.75)
+    weights = tf.constant(rs.rand(2, 3, 3, 4).astype(np.float32))
+    loss = (tf.reduce_sum(nce) + tf.reduce_sum(ssm) + tf.reduce_sum(y * weights)
+            + tf.reduce_sum(yc * tf.transpose(weights, [0, 3, 1, 2]))
+            + tf.reduce_sum(lrn * weights) + tf.reduce_sum(m * v))
+    value = rs.rand(2, 3, 3, 4).astype(np.float32) * 2 - 0.5
+    return x, value, [nce, ssm, y, m, v, yi, yc, mc, vc, lrn] + tf.gradients(loss, x)
+
+
+def sampler_counts(tf):
+    """Expected counts of samplers without `unique` (with it they depend on the draws)."""
+    t = tf.placeholder(tf.int64, [None, 2])
+    log_u = tf.nn.log_uniform_candidate_sampler(t, 2, 5, False, 20, seed=1)
+    uni = tf.nn.uniform_candidate_sampler(t, 2, 5, False, 20, seed=1)
+    return t, np.array([[0, 3], [19, 7]], np.int64), [log_u[1], uni[1]]
+
+
 def variable_scatters(tf):
     """Each update ordered after the one before; the variable's final value."""
     v = tf.Variable(np.arange(8, dtype=np.float32).reshape(4, 2))
@@ -98,7 +135,8 @@ def variable_scatters(tf):
     return v, last
 
 
-GRAPHS = ["special", "gamma_edges", "segments", "gather_scatter", "partitions"]
+GRAPHS = ["special", "gamma_edges", "segments", "gather_scatter", "partitions", "nn_ops",
+          "sampler_counts"]
 
 
 def main():
