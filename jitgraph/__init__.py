@@ -72,7 +72,11 @@ equal exp expm1 floor floordiv floormod greater greater_equal is_finite is_inf i
 less_equal log log1p logical_and logical_not logical_or logical_xor maximum minimum mod
 multiply negative not_equal pow reciprocal reduce_all reduce_any reduce_logsumexp reduce_max
 reduce_mean reduce_min reduce_prod reduce_sum round rsqrt sigmoid sign sin sqrt square
-squared_difference subtract tan tanh truediv""".split()
+squared_difference subtract tan tanh truediv
+acos acosh asin asinh atan atan2 atanh cosh cumprod digamma erf erfc lgamma log_sigmoid sinh
+segment_max segment_mean segment_min segment_prod segment_sum unsorted_segment_max
+unsorted_segment_mean unsorted_segment_min unsorted_segment_prod unsorted_segment_sqrt_n
+unsorted_segment_sum""".split()
 divide_no_nan = div_no_nan
 math = _types.SimpleNamespace(**{n: globals()[n] for n in _MATH_NAMES if n in globals()},
                               softplus=nn.softplus, l2_normalize=nn.l2_normalize,
