@@ -108,6 +108,8 @@ from jitgraph.io import (FixedLenFeature, FixedLenSequenceFeature,  # noqa: E402
 from jitgraph.compat._behavior import *  # noqa: E402,F401,F403
 from jitgraph import keras  # noqa: E402
 from jitgraph import estimator  # noqa: E402
+from jitgraph.train.queues import FIFOQueue, PaddingFIFOQueue, RandomShuffleQueue  # noqa: E402
+from jitgraph.train.readers import ReaderBase, TextLineReader, WholeFileReader  # noqa: E402
 
 
 # TF 1.x's top-level proto classes (tf.Summary, tf.Event, ...) come from the

@@ -7,6 +7,11 @@ from jitgraph.train.adadelta import AdadeltaOptimizer
 from jitgraph.train.ftrl import FtrlOptimizer
 from jitgraph.train.proximal import (AdagradDAOptimizer, ProximalAdagradOptimizer,
                                      ProximalGradientDescentOptimizer)
+from jitgraph.train.coordinator import Coordinator, LooperThread
+from jitgraph.train.queue_runner import QueueRunner, add_queue_runner, start_queue_runners
+from jitgraph.train.input import (batch, batch_join, input_producer, limit_epochs,
+                                  range_input_producer, shuffle_batch, shuffle_batch_join,
+                                  slice_input_producer, string_input_producer)
 from jitgraph.train.training_util import (assert_global_step, create_global_step,
                                           get_global_step, get_or_create_global_step,
                                           global_step)
