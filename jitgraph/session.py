@@ -20,6 +20,7 @@ from jitgraph.config_proto import (ConfigProto, GPUOptions, RunMetadata,  # noqa
                                     RunOptions)
 from jitgraph.codegen.diskcache import release_plans
 from jitgraph.codegen.guards import StageGuard
+from jitgraph.codegen.runner import STAGE_ERRORS as _STAGE_ERRORS, fast_runner_source
 from jitgraph.codegen.signature import Signature
 from jitgraph.framework import errors, nest
 from jitgraph.framework.graph import (Operation, Tensor, _session_stack, get_default_graph)
@@ -64,7 +65,7 @@ class _Runner:
         self._guards = {id(st): StageGuard(self.plan, st) for st in kernels}
         if len(kernels) == 1 and stages[-1] is kernels[0]:
             self._kernel = kernels[0]
-            self._fast_src, self._fast_env = _fast_runner_source(self.plan, kernels[0])
+            self._fast_src, self._fast_env = fast_runner_source(self.plan, kernels[0])
 
     def run(self, feed_values):
         state = self.state
@@ -160,9 +161,7 @@ class _Runner:
         bufs = [state.vars[v] for v in st.variables]
         guard.check_vars(state.vars)
         args = [_kernel_arg(env[t]) for t in st.inputs] + bufs
-        for c in st.consts:
-            if self.plan.shapes[c] != () or c.dtype.name == "string":
-                args.append(self.plan.consts[c])
+        args += [self.plan.consts[c] for c in st.const_args]
         if st.rng_ops:  # reserved before the kernel runs: concurrent runs draw apart
             args.append(state.rng_reserver(st.rng_ops)())
         res = _call_compiled(st.compiled, args, self.plan, st, state, env)
@@ -170,9 +169,6 @@ class _Runner:
             env[t] = v if isinstance(v, np.ndarray) else np.asarray(v, t.dtype.as_numpy_dtype)
 
 
-# What compiled code raises when an op cannot compute on its values (a bad reshape, an
-# index out of range, an allocation too large): the failing op is found by _stage_error.
-_STAGE_ERRORS = (ValueError, ZeroDivisionError, IndexError, MemoryError)
 
 
 def _call_compiled(fn, args, plan, st, state, env):
@@ -207,87 +203,6 @@ def _kernel_arg(v):
     if v.ndim == 0:
         return v[()] if isinstance(v, np.ndarray) else v
     return v if v.flags.c_contiguous and v.flags.writeable else np.array(v, order="C")
-
-
-def _fast_runner_source(plan, st):
-    """Source of `fast_run(fv)` for a plan of host stages then one kernel stage `st`;
-    fv are converted feeds in plan order."""
-    env = {"STAGE_ERRORS": _STAGE_ERRORS, "guard": StageGuard(plan, st)}
-    feed_pos = {t: i for i, t in enumerate(plan.feeds)}
-    hosts = [h for h in plan.stages if h.kind == "host"]
-    args, n_feed_args = [], 0
-    for t in st.inputs:
-        if t in feed_pos:
-            args.append(f"fv[{feed_pos[t]}]")
-            n_feed_args += 1
-        else:  # produced by a host stage
-            env[f"h{len(args)}"] = t
-            args.append(f"kernel_arg(env[h{len(args)}])")
-    for i in range(len(st.variables)):
-        args.append(f"vb[{i}]")
-    for i, c in enumerate(st.consts):
-        if plan.shapes[c] != () or c.dtype.name == "string":
-            env[f"c{i}"] = plan.consts[c]
-            args.append(f"c{i}")
-    out_pos = {t: i for i, t in enumerate(st.outputs)}
-    host_out = {t for h in hosts for op in h.ops for t in op.outputs}
-    var_pos = {v.outputs[0]: i for i, v in enumerate(st.variables)}
-    outs = []
-    for i, f in enumerate(plan.fetches):
-        if f is None:
-            outs.append("None")
-            continue
-        npt = f"t{i}"
-        env[npt] = f.dtype.as_numpy_dtype
-        rank0 = plan.shapes.get(f) == ()
-        copy = i in plan.alias_fetches
-        if f in out_pos:
-            e = f"r[{out_pos[f]}]"
-        elif f in feed_pos:
-            e = f"fv[{feed_pos[f]}]"
-        elif f in var_pos:
-            e = f"vb[{var_pos[f]}]"
-        elif f in host_out:
-            env[f"hf{i}"] = f
-            e = f"env[hf{i}]"
-            copy = True
-        else:
-            env[f"k{i}"] = plan.consts[f]
-            e = f"k{i}"
-            copy = True
-        if rank0:
-            e = f"{npt}({e}[()] if type({e}) is np.ndarray else {e})"
-        elif copy:
-            e = f"{e}.copy()"
-        outs.append(e)
-    if st.rng_ops:
-        args.append("rng_rows()")
-    call = f"fn({', '.join(args)})"
-    # A read-only or strided feed fails Numba's dispatch (TypeError, before any code runs):
-    # only then are the feeds copied, so the common call pays nothing for the check.
-    copied = [f"kernel_arg({a})" if a.startswith("fv[") else a for a in args]
-    retry = f"fn({', '.join(copied)})"
-    head = "def fast_run(fv):\n"
-    host_env = "None"
-    if hosts:
-        env["feeds"] = list(plan.feeds)
-        head += "    env = dict(zip(feeds, fv))\n"
-        head += "".join(f"    run_ops(host_ops[{i}], env, plan, state)\n"
-                        for i in range(len(hosts)))
-        head += "    guard.check_env(env)\n"
-        host_env = "env"
-    failed = ("    except STAGE_ERRORS as e:\n"
-              f"        raise stage_error(e, fv, {host_env}) from e\n")
-    src = (
-        head +
-        "    try:\n"
-        f"        r = {call}\n"
-        + failed +
-        (f"    except TypeError:\n        try:\n            r = {retry}\n"
-         + failed.replace("\n    ", "\n        ").replace("    except", "        except", 1)
-         if n_feed_args else "") +
-        f"    return [{', '.join(outs)}]\n")
-    return src, env
 
 
 class BaseSession:

@@ -22,6 +22,18 @@ def _check(name, source):
         "JITGRAPH_UPDATE_GOLDEN=1")
 
 
+def _check_runner(name, source):
+    """The session-side runner is generated code too: pinned the same way."""
+    assert source is not None and source.startswith("def fast_run(fv):")
+    path = GOLDEN / f"{name}.runner.py.txt"
+    if os.environ.get("JITGRAPH_UPDATE_GOLDEN") == "1":
+        path.write_text(source)
+    assert path.exists(), f"no golden file {path.name}: run with JITGRAPH_UPDATE_GOLDEN=1"
+    assert source == path.read_text(), (
+        f"the generated runner for {name} changed; read the diff and, if it is right, rerun "
+        "with JITGRAPH_UPDATE_GOLDEN=1")
+
+
 def test_elementwise_chain_source():
     x = tf.placeholder(tf.float32, [None])
     y = tf.tanh(x * 1.5 + 0.5) * tf.sigmoid(x) - 0.1 * x * x
@@ -36,7 +48,9 @@ def test_guide_training_step_source():
     train = tf.train.GradientDescentOptimizer(0.01).minimize(loss)
     sess = tf.Session()
     sess.run(tf.global_variables_initializer())
-    _check("guide_training_step", tf.inspect(sess, (train, loss)).source)
+    found = tf.inspect(sess, (train, loss))
+    _check("guide_training_step", found.source)
+    _check_runner("guide_training_step", found.runner_source)
 
 
 def test_adam_mlp_step_source():
@@ -48,4 +62,6 @@ def test_adam_mlp_step_source():
     sess = tf.Session()
     sess.run(tf.global_variables_initializer())
     feed = {X: np.ones((4, 8), np.float32), labels: np.zeros(4, np.int32)}
-    _check("adam_mlp_step", tf.inspect(sess, (train, loss), feed).source)
+    found = tf.inspect(sess, (train, loss), feed)
+    _check("adam_mlp_step", found.source)
+    _check_runner("adam_mlp_step", found.runner_source)

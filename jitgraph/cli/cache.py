@@ -244,6 +244,11 @@ def cmd_show(args) -> int:
         print(f"# {entry.key}  {entry.signature}")
         print(_ops_table(entry.ops))
         return 0
+    if args.runner:
+        runner = entry.runner_source
+        print(f"# The session-side runner of {entry.signature}, the plan that built this entry")
+        print(runner if runner else "# (none: its runs take the general path over stages)")
+        return 0
     try:
         source = entry.source()  # read once: what is verified is what is compiled or shown
     except (OSError, UnicodeDecodeError) as e:
@@ -446,10 +451,13 @@ def _parser() -> argparse.ArgumentParser:
     c = sub.add_parser("list", help="list entries, most recently used first")
     c.add_argument("--json", action="store_true", help="machine-readable output")
     c.set_defaults(fn=cmd_list)
-    c = sub.add_parser("show", help="generated source (or --ops, --llvm, --asm) of an entry")
+    c = sub.add_parser("show", help="generated source (or --ops, --runner, --llvm, --asm) "
+                                    "of an entry")
     c.add_argument("key", help="a unique prefix of the entry's key")
     g = c.add_mutually_exclusive_group()
     g.add_argument("--ops", action="store_true", help="the ops table: shapes, dtypes, groups")
+    g.add_argument("--runner", action="store_true",
+                   help="the generated session-side function that calls the stage each run")
     g.add_argument("--llvm", action="store_true", help="LLVM IR of its compiled functions")
     g.add_argument("--asm", action="store_true", help="assembly of its compiled functions")
     g.add_argument("--json", action="store_true", help="entry, meta and source as JSON")

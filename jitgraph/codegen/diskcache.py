@@ -130,6 +130,11 @@ class Entry:
     def ops(self) -> list:
         return list(self.meta.get("ops", ()))
 
+    @property
+    def runner_source(self) -> str | None:
+        """The fast runner of the plan that built this entry (None: the general path)."""
+        return self.meta.get("runner_source")
+
     def source(self) -> str:
         return self.source_path.read_text()
 

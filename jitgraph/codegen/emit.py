@@ -13,6 +13,7 @@ generated code reads like a diff of a program.
 from __future__ import annotations
 
 import hashlib
+import re
 
 import numpy as np
 
@@ -26,6 +27,8 @@ from jitgraph.ops.registry import NotCompilable
 # compile faster whole, an unrolled RNN's 100+ far faster as loops).
 LOOP_FUNCTIONS_FROM = 24
 
+
+_CONST_PARAM = re.compile(r"c\d+")
 
 FASTMATH = '{"reassoc", "contract", "arcp", "nsz", "afn"}'
 
@@ -59,6 +62,19 @@ def literal(value, dtype) -> str:
             return f"{np_type(dtype)}({'-' if v < 0 else ''}np.inf)"
         return f"{np_type(dtype)}({float(v)!r})"
     return f"{np_type(dtype)}({int(v)})"
+
+
+def _wrapped_in(text: str, call: str) -> bool:
+    """Whether `text` is one call `call(...)` as a whole (a cast needs no second cast)."""
+    if not (text.startswith(call + "(") and text.endswith(")")):
+        return False
+    depth = 0
+    for i, ch in enumerate(text[len(call):]):
+        depth += ch == "("
+        depth -= ch == ")"
+        if depth == 0:
+            return i == len(text) - len(call) - 1
+    return False
 
 
 class LoopFunctions:
@@ -265,13 +281,34 @@ class StageEmitter:
                     self.glue_names.add(t)
 
     def _module(self) -> str:
-        sig = ", ".join(t for _, t in self.params)
-        args = ", ".join(n for n, _ in self.params)
-        head = [f"@nb.njit(({sig}{',' if len(self.params) == 1 else ''}),",
+        # A constant whose value the faces wrote into the text (a shape, a slice bound)
+        # is not passed: each array argument costs ~0.1 us per call and compile time.
+        used = set(re.findall(r"\bc\d+\b", "\n".join(self.lines)))
+        params = [(n, t) for n, t in self.params if not _CONST_PARAM.fullmatch(n) or n in used]
+        self.stage.const_args = [self.stage.consts[int(n[1:])] for n, _ in params
+                                 if _CONST_PARAM.fullmatch(n)]
+        sig = ", ".join(t for _, t in params)
+        args = ", ".join(n for n, _ in params)
+        head = [f"@nb.njit(({sig}{',' if len(params) == 1 else ''}),",
                 f"         cache=NUMBA_CACHE, nogil=True, error_model=\"numpy\", "
                 f"fastmath={FASTMATH})",
                 f"def {self.fn_name}({args}):"]
-        return "\n".join(head + self.lines) + "\n"
+        return "\n".join(head + self._legend(params) + self.lines) + "\n"
+
+    def _legend(self, params) -> list[str]:
+        """Which graph tensor each parameter holds, so the body reads against the graph."""
+        st = self.stage
+        named = {f"x{i}": (t.name, "input") for i, t in enumerate(st.inputs)}
+        named.update({f"v{i}": (v.name, "variable") for i, v in enumerate(st.variables)})
+        named.update({f"c{i}": (t.name, "constant") for i, t in enumerate(st.consts)})
+        named["rng"] = ("random streams", "rows of the stage's random ops")
+        rows = [f"{n}: {named[n][0]} ({named[n][1]})" for n, _ in params if n in named]
+        out = ["    # Parameters:"]
+        for r in rows:
+            if len(out[-1]) + len(r) > 96 and out[-1] != "    # Parameters:":
+                out.append("    #")
+            out[-1] += (" " if out[-1].endswith(":") or out[-1].endswith("#") else "; ") + r
+        return out if rows else []
 
     # -- single ops ----------------------------------------------------------------
     # (The planner gives this emitter only ops it can write: `host_reason` in
@@ -306,9 +343,10 @@ class StageEmitter:
         out = op.outputs[0]
         tmpl = d.ew(out.dtype.name) if callable(d.ew) else d.ew
         text = tmpl.format(*args, dt=np_type(out.dtype))
-        if out.dtype == dtypes.bool:
+        cast = np_type(out.dtype)
+        if out.dtype == dtypes.bool or _wrapped_in(text, cast):
             return text
-        return f"{np_type(out.dtype)}({text})"
+        return f"{cast}({text})"
 
     # -- fused groups ----------------------------------------------------------------
     def _emit_group(self, members):

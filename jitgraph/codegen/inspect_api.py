@@ -11,6 +11,7 @@ class Inspection:
     ops: list
     cache_key: str | None
     _stages: list
+    runner_source: str | None = None  # the session-side runner, None for the general path
 
     @property
     def llvm(self) -> str:
@@ -48,11 +49,14 @@ def inspect(sess, fetches, feed_dict=None) -> Inspection:
     """Plans and compiles (if needed) `fetches` for `sess`, and returns what was generated.
 
     Returns:
-      An object with `.source` (generated Python), `.llvm`, `.asm`, `.ops` (the pruned
+      An object with `.source` (generated Python), `.runner_source` (the generated
+      Python that calls it on each run, or None), `.llvm`, `.asm`, `.ops` (the pruned
       ops as dicts), `.signature` and `.cache_key`. Nothing is run.
     """
     from jitgraph.codegen.compiler import plan_meta, plan_source
     plan = sess._plan_for(fetches, feed_dict)
     source = plan_source(plan)
     key = getattr(plan, "cache_key", None)
-    return Inspection(plan.signature, source, plan_meta(plan)["ops"], key, plan.kernel_stages)
+    meta = plan_meta(plan)
+    return Inspection(plan.signature, source, meta["ops"], key, plan.kernel_stages,
+                      meta["runner_source"])

@@ -76,7 +76,7 @@ def _shape_emit(g):
 
 register("Shape", shape=lambda s: [(None if s.shapes[0] is None else len(s.shapes[0]),)],
          numpy=lambda k, x: np.array(np.shape(x), dtype=k.attrs["out_type"].as_numpy_dtype),
-         emit=_shape_emit)
+         emit=_shape_emit, shape_value=True)
 _SIZE_TOO_BIG = "Number of elements was larger than representable by 32-bit output type"
 
 
@@ -96,9 +96,9 @@ def _size_emit(g):
         g.out(f"{g.odt()}({g.i(0)}.size)")
 
 
-register("Size", shape=lambda s: [()], numpy=_size_np, emit=_size_emit)
+register("Size", shape=lambda s: [()], numpy=_size_np, emit=_size_emit, shape_value=True)
 register("Rank", shape=lambda s: [()], numpy=lambda k, x: np.array(np.ndim(x), np.int32),
-         emit=lambda g: g.out(f"np.int32({g.rank(0)})"))
+         emit=lambda g: g.out(f"np.int32({g.rank(0)})"), shape_value=True)
 
 
 def shape(input, name=None, out_type=dtypes.int32):  # noqa: A002

@@ -21,7 +21,9 @@ and the facts the planner needs, so that no engine keys on op-type strings:
   input 0 when the two shapes match (a broadcast-gradient sum over equal shapes);
 - ``sym(op, in_syms)``: which output dims equal which input dims (symbolic shapes);
 - ``passes_through``: a value or its input unchanged, so a function traced with a
-  leading batch dimension (Dataset.map) may hold it whatever else it is.
+  leading batch dimension (Dataset.map) may hold it whatever else it is;
+- ``shape_value``: the value depends only on the inputs' shapes (Shape, Size, Rank), so
+  the planner folds it to a constant where those shapes are static.
 """
 from __future__ import annotations
 
@@ -57,6 +59,7 @@ class OpDef:
     role: str = ""              # "const", "var" or "noop": not work for a stage
     shape_only: int | None = None  # input read only for its shape (identity when equal)
     passes_through: bool = False   # a value or its input unchanged (batched map traces)
+    shape_value: bool = False      # the value is a function of the input shapes alone
 
 
 _REGISTRY: dict[str, OpDef] = {}
@@ -64,12 +67,12 @@ _REGISTRY: dict[str, OpDef] = {}
 
 def register(op_type: str, *, shape, numpy, ew=None, emit=None, grad=None, host="",
              stateful=False, host_if=None, store=False, aliases=False, role="",
-             shape_only=None, passes_through=False, **extra) -> OpDef:
+             shape_only=None, passes_through=False, shape_value=False, **extra) -> OpDef:
     if op_type in _REGISTRY:
         raise KeyError(f"op type {op_type!r} registered twice")
     d = OpDef(op_type, shape, numpy, ew, emit, grad, host, stateful, extra=extra,
               host_if=host_if, store=store, aliases=aliases, role=role,
-              shape_only=shape_only, passes_through=passes_through)
+              shape_only=shape_only, passes_through=passes_through, shape_value=shape_value)
     _REGISTRY[op_type] = d
     return d
 

@@ -35,6 +35,7 @@ class Stage:
     rng_ops: list = field(default_factory=list)  # stateful random ops it runs
     compiled: object = None            # set by the JIT
     source: str = ""
+    const_args: list = field(default_factory=list)  # the consts the compiled code reads
 
 
 @dataclass
@@ -362,11 +363,14 @@ def build_plan(graph, signature, feeds: list, feed_ranks: list, fetches: list, t
     sym = symbolic_shapes(ops, shapes, feeds)
     reasons = {op: host_reason(op, shapes, sym) for op in ops}
     kinds = {op: _kind(op, reasons[op]) for op in ops}
+    folded = fold_constants(ops, kinds, shapes)
     if not compile_kernels:
         kinds = {op: ("host" if k in ("ew", "emit") else k) for op, k in kinds.items()}
 
     # Writable copies: Numba types read-only arrays differently, and kernels never write them.
-    consts = {op.outputs[0]: np.array(op.attrs["value"]) for op in ops if kinds[op] == "const"}
+    consts = {op.outputs[0]: np.array(op.attrs["value"]) for op in ops
+              if kinds[op] == "const" and op.type == "Const"}
+    consts.update(folded)
     fetch_set = set(fetch_tensors)
     consumers: dict[Tensor, list] = {}
     for op in ops:
@@ -393,6 +397,55 @@ def build_plan(graph, signature, feeds: list, feed_ranks: list, fetches: list, t
     plan.alias_fetches = [i for i, f in enumerate(fetches)
                           if f is not None and (registry.get(f.op.type).aliases or f in fed)]
     return plan
+
+
+# Folded values stay small: a scalar becomes a literal in generated code, a small array
+# one argument; a large one would be memory held by the plan for no gain.
+FOLD_MAX_ELEMENTS = 16
+
+
+def fold_constants(ops, kinds, shapes) -> dict:
+    """Computes, once and here, each pure op whose inputs are all constants (its numpy
+    face; TF's Grappler folds likewise), and marks it a constant: neither engine then
+    computes `1 - beta1` or a gradient's `Cast(Size(const))` at every run, and the
+    generated code reads a literal instead of a chain of casts. Returns their values."""
+    values, folded = {}, {}
+    for op in ops:
+        if kinds[op] == "const":
+            if op.type == "Const":
+                values[op.outputs[0]] = op.attrs["value"]
+            continue
+        d = registry.get(op.type)
+        if (kinds[op] not in ("ew", "emit") or d.stateful or d.store or op.control_inputs
+                or len(op.outputs) != 1 or not op.inputs):
+            continue
+        args = [values.get(t) for t in op.inputs]
+        if d.shape_value:  # any values of the right shapes give the same answer
+            args = [_zeros_of(t, shapes) if a is None else a for t, a in zip(op.inputs, args)]
+        if any(a is None for a in args):
+            continue
+        out = op.outputs[0]
+        shape = shapes.get(out)
+        if (shape is None or None in shape or int(np.prod(shape)) > FOLD_MAX_ELEMENTS
+                or out.dtype.name == "string"):
+            continue
+        try:
+            v = d.numpy(registry.KernelCtx(op), *args)
+        except Exception:  # noqa: BLE001 - it fails at run time, on each engine, as TF's would
+            continue
+        v = np.array(v, dtype=out.dtype.as_numpy_dtype)
+        if v.shape != tuple(shape):
+            continue
+        values[out] = folded[out] = v
+        kinds[op] = "const"
+    return folded
+
+
+def _zeros_of(t, shapes):
+    shape = shapes.get(t)
+    if shape is None or None in shape or t.dtype.name == "string":
+        return None
+    return np.broadcast_to(np.zeros((), t.dtype.as_numpy_dtype), shape)  # no memory
 
 
 def _ref_source(t, fed):

@@ -78,6 +78,8 @@ def value_of(t, env, plan, state, consumer=None):
         if consumer is not None and consumer.type == "Assign" and consumer.inputs[0] is t:
             return state.vars.get(op)
         return state.read_var(op)
+    if plan is not None and t in plan.consts:  # folded when the plan was built
+        return plan.consts[t]
     raise KeyError(f"jitgraph: no value for {t.name} in this run")
 
 

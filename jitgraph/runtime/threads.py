@@ -10,10 +10,13 @@ A compiled kernel cannot pick threads per BLAS call (the thread count is a libra
 set from Python), so each plan records its largest product once (`plan_product_flops`) and
 `use` switches the global only when the wanted count changes: a few hundred ns, once.
 Both OpenBLAS copies are set: numpy's (the interpreter) and SciPy's (Numba's np.dot).
+SciPy's is found only once compiled code has loaded it: importing `scipy.linalg` to find
+it costs a quarter of a second, more than a short program on the interpreter runs.
 """
 from __future__ import annotations
 
 import os
+import sys
 import time
 
 # 3e7 FLOPs is ~0.4 ms on one core: the /proc/loadavg read that guards splitting (~5 us,
@@ -58,16 +61,26 @@ def session_budget(config=None) -> int:
 
 
 class _Blas:
-    """Setters of every loaded OpenBLAS, found once with threadpoolctl (milliseconds)."""
+    """Setters of every loaded OpenBLAS, found with threadpoolctl (milliseconds): at the
+    first run, and again once compiled code has brought SciPy's copy in (`jit_loaded`)."""
 
     def __init__(self):
         self.current = None
         self._setters = None
         self._controller = None
+        self._with_scipy = False
+
+    def jit_loaded(self) -> None:
+        """Compiled code is loaded: SciPy's BLAS (Numba's np.dot) must follow the count too."""
+        if self._with_scipy:
+            return
+        import scipy.linalg.cython_blas  # noqa: F401 - Numba's np.dot calls this copy
+        self._setters = None
+        self.current = None  # the next run sets every copy, SciPy's included
 
     def _find(self):
-        import scipy.linalg.cython_blas  # noqa: F401 - Numba's np.dot calls this copy
         from threadpoolctl import ThreadpoolController
+        self._with_scipy = "scipy.linalg.cython_blas" in sys.modules
         ctl = ThreadpoolController()
         blas = [c for c in ctl.lib_controllers if c.user_api == "blas"]
         openblas = [c for c in blas if c.internal_api == "openblas"]
