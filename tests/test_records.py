@@ -456,3 +456,60 @@ def test_wire_parser_matches_protobuf(monkeypatch):
         _error(errs[key], lambda t=t: sess.run(t, {ser: _examples()}))
     with pytest.raises(tf.errors.InvalidArgumentError, match="Could not parse example"):
         sess.run(tf.parse_example(ser, _features()), {ser: [b"\x0a\xff"]})
+
+
+def test_record_pipeline_helpers(tmp_path):
+    F = tf.train  # noqa: N806
+    for j in range(2):
+        with tf.io.TFRecordWriter(str(tmp_path / f"part{j}.tfrecord")) as w:
+            for i in range(5):
+                w.write(F.Example(features=F.Features(feature={
+                    "x": F.Feature(float_list=F.FloatList(value=[j * 10 + i])),
+                    "label": F.Feature(int64_list=F.Int64List(value=[i % 2]))}))
+                    .SerializeToString())
+    spec = {"x": tf.FixedLenFeature([1], tf.float32), "label": tf.FixedLenFeature([], tf.int64)}
+    ds = tf.data.experimental.make_batched_features_dataset(
+        str(tmp_path / "*.tfrecord"), 4, spec, label_key="label", num_epochs=1, shuffle=False)
+    el = ds.make_one_shot_iterator().get_next()
+    sess = session(jit=False)
+    got = [sess.run(el) for _ in range(3)]
+    xs = np.concatenate([g[0]["x"].ravel() for g in got])
+    np.testing.assert_array_equal(xs, [0, 1, 2, 3, 4, 10, 11, 12, 13, 14])
+    np.testing.assert_array_equal(np.concatenate([g[1] for g in got]), [0, 1, 0, 1, 0] * 2)
+    with pytest.raises(tf.errors.OutOfRangeError):
+        sess.run(el)
+    shuffled = tf.data.experimental.make_batched_features_dataset(
+        str(tmp_path / "*.tfrecord"), 10, spec, num_epochs=1, shuffle_seed=3)
+    x = sess.run(shuffled.make_one_shot_iterator().get_next())["x"].ravel()
+    assert sorted(x.tolist()) == [0, 1, 2, 3, 4, 10, 11, 12, 13, 14]
+    files = tf.data.Dataset.list_files(str(tmp_path / "part*.tfrecord"), shuffle=False)
+    assert [os.path.basename(f) for f in sess.run(
+        files.batch(5).make_one_shot_iterator().get_next())] == [b"part0.tfrecord",
+                                                                 b"part1.tfrecord"]
+    nothing = tf.data.Dataset.list_files(str(tmp_path / "none*")).make_one_shot_iterator()
+    with pytest.raises(tf.errors.InvalidArgumentError, match="No files matched pattern"):
+        sess.run(nothing.get_next())
+    parsed = tf.data.TFRecordDataset(str(tmp_path / "part0.tfrecord")).batch(5).apply(
+        tf.data.experimental.parse_example_dataset(spec))
+    np.testing.assert_array_equal(
+        sess.run(parsed.make_one_shot_iterator().get_next())["x"].ravel(), [0, 1, 2, 3, 4])
+    # A dataset of strings written to a file, read back.
+    out = str(tmp_path / "out.tfrecord")
+    strings = tf.data.Dataset.from_tensor_slices(np.array([b"a", b"bb"], dtype=object))
+    sess.run(tf.data.experimental.TFRecordWriter(out).write(strings))
+    assert list(tf.io.tf_record_iterator(out)) == [b"a", b"bb"]
+    with pytest.raises(TypeError, match="scalar `DT_STRING`"):
+        tf.data.experimental.TFRecordWriter(out).write(tf.data.Dataset.range(3))
+    one = tf.data.experimental.get_single_element(tf.data.Dataset.from_tensors((1, 2.0)))
+    assert sess.run(one) == (1, 2.0)
+    two = tf.data.experimental.get_single_element(tf.data.Dataset.range(2))
+    with pytest.raises(tf.errors.InvalidArgumentError, match="more than one element"):
+        sess.run(two)
+    recip = tf.data.Dataset.from_tensor_slices([1., 0., 2.]).map(
+        lambda v: tf.check_numerics(1.0 / v, "bad"))
+    kept = recip.apply(tf.data.experimental.ignore_errors()).batch(5)
+    np.testing.assert_array_equal(sess.run(kept.make_one_shot_iterator().get_next()), [1, .5])
+    en = tf.data.Dataset.from_tensor_slices([5, 6]).apply(
+        tf.data.experimental.enumerate_dataset(3)).batch(2)
+    idx, val = sess.run(en.make_one_shot_iterator().get_next())
+    assert idx.tolist() == [3, 4] and val.tolist() == [5, 6]

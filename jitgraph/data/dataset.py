@@ -103,6 +103,12 @@ class Dataset(structure.HasElementSpecs):
         return ZipDataset(datasets)
 
     @staticmethod
+    def list_files(file_pattern, shuffle=None, seed=None):
+        """The names of the files matching `file_pattern`, shuffled unless shuffle=False."""
+        from jitgraph.data.file_datasets import list_files
+        return list_files(file_pattern, shuffle, seed)
+
+    @staticmethod
     def from_generator(generator, output_types, output_shapes=None, args=None):
         """Elements produced by calling `generator(*args)` and iterating over it."""
         from jitgraph.data.source_datasets import GeneratorDataset

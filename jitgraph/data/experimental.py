@@ -3,8 +3,16 @@ from __future__ import annotations
 
 from jitgraph.data.dataset import AUTOTUNE, Dataset
 from jitgraph.data.file_datasets import CsvDataset
+from jitgraph.data.options import (INFINITE_CARDINALITY, UNKNOWN_CARDINALITY,  # noqa: F401
+                                   ThreadingOptions)
+from jitgraph.data.record_pipelines import (TFRecordWriter, enumerate_dataset,
+                                            get_single_element, ignore_errors,
+                                            make_batched_features_dataset,
+                                            parse_example_dataset)
 
-__all__ = ["AUTOTUNE", "CsvDataset", "shuffle_and_repeat", "map_and_batch", "unbatch"]
+__all__ = ["AUTOTUNE", "CsvDataset", "TFRecordWriter", "enumerate_dataset",
+           "get_single_element", "ignore_errors", "make_batched_features_dataset",
+           "map_and_batch", "parse_example_dataset", "shuffle_and_repeat", "unbatch"]
 
 
 def shuffle_and_repeat(buffer_size, count=None, seed=None):

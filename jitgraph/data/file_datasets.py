@@ -18,7 +18,7 @@ from jitgraph.data import structure
 from jitgraph.data.csv_ops import check_delim, defaults_as_tensors, parse_rows
 from jitgraph.data.dataset import GROUP, Dataset
 from jitgraph.data.records import compression_name, read_records
-from jitgraph.data.sources import Chunk, FailedSource
+from jitgraph.data.sources import ArraySource, Chunk, FailedSource
 from jitgraph.framework import dtypes, errors
 from jitgraph.framework.graph import Tensor
 from jitgraph.ops.constant import convert_to_tensor
@@ -69,6 +69,37 @@ class _FileDataset(Dataset):
     def _chunks(self, ctx):
         elements = (self._to_element(r) for r in self._elements(ctx))
         return _grouped_until_error(elements, len(self._flat_specs))
+
+
+class ListFilesDataset(Dataset):
+    """The sorted names of the files matching glob patterns (a string, a list of them, or
+    a string Tensor), matched when the iterator starts."""
+
+    def __init__(self, file_pattern):
+        self._patterns = _filenames_tensor(file_pattern)
+        super().__init__(structure.Spec(dtypes.string, []))
+
+    def _ra(self, ctx):
+        import glob
+        pats = [p.decode() if isinstance(p, bytes) else str(p)
+                for p in np.asarray(ctx.value(self._patterns), dtype=object).reshape(-1)]
+        found = sorted({f for p in pats for f in glob.glob(p)})
+        if not found:
+            raise errors.InvalidArgumentError(
+                None, None, "Expected 'tf.Tensor(False, shape=(), dtype=bool)' to be true. "
+                            f"Summarized data: b'No files matched pattern: {', '.join(pats)}'")
+        names = np.empty(len(found), dtype=object)
+        names[:] = [f.encode() for f in found]
+        return len(found), ArraySource([names])
+
+
+def list_files(file_pattern, shuffle=None, seed=None):
+    """`Dataset.list_files`: matching file names, shuffled unless `shuffle=False` (all of
+    them at once, as TF shuffles with a buffer of the match count)."""
+    ds = ListFilesDataset(file_pattern)
+    if shuffle is None or shuffle:
+        ds = ds.shuffle(2**31 - 1, seed=seed)
+    return ds
 
 
 def _grouped_until_error(elements, ncomp, size=GROUP):
