@@ -51,6 +51,8 @@ WORKLOADS = [
     "linreg_step",
     "mlp_adam_step",
     "cnn_step",
+    "lstm_step",
+    "lstm_step_b1",
     "cnn_infer",
     "vgg_block",
     "vgg_infer",

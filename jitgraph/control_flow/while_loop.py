@@ -20,6 +20,7 @@ from jitgraph.framework.tensor_shape import TensorShape
 from jitgraph.ops.array_ops import identity, zeros_like
 from jitgraph.ops.constant import convert_to_tensor, placeholder
 from jitgraph.ops.math_ops import add
+from jitgraph.ops import registry
 from jitgraph.ops.registry import RegisterGradient, make_op, register
 
 
@@ -30,6 +31,10 @@ class _Loop:
         self.phs, self.first_test, self.step = phs, first_test, step
         self.n = len(phs)
         self.keep_history = False  # set when a gradient needs the per-iteration values
+        # Body tensors the backward step reads (saved each iteration, not recomputed),
+        # and the body's plan that also outputs them.
+        self.saved: list = []
+        self.saving: SubGraph | None = None
 
 
 def _while_np(k, *args):
@@ -38,16 +43,21 @@ def _while_np(k, *args):
     vals, limit = list(args[:n]), int(args[n])
     caps = list(args[n + 1:])
     first_caps = [caps[i] for i in k.op._py["first_pos"]]
-    step_caps = [caps[i] for i in k.op._py["step_pos"]]
     history = [[] for _ in range(n)] if loop.keep_history else None
+    saving = loop.saving is not None and history is not None
+    step = loop.saving if saving else loop.step
+    step_caps = [caps[i] for i in k.op._py["saving_pos" if saving else "step_pos"]]
+    tape = []
     it = 0
     go = limit != 0 and bool(loop.first_test.run(k.state, vals + first_caps)[0])
     while go:
         if history is not None:
             for h, v in zip(history, vals):
                 h.append(v)
-        res = loop.step.run(k.state, vals + step_caps)
+        res = step.run(k.state, vals + step_caps)
         vals, go = res[:n], bool(res[n])
+        if saving:
+            tape.append(res[n + 1:])
         it += 1
         if 0 <= limit <= it:
             break
@@ -63,12 +73,14 @@ def _while_np(k, *args):
             raise errors.UnimplementedError(
                 None, k.op, f"jitgraph: the gradient of a while_loop needs loop variable {i} "
                             "to keep one shape in every iteration") from None
-    return vals + [np.int32(it)] + stacked
+    held = np.empty((), dtype=object)
+    held[()] = tape
+    return vals + [np.int32(it)] + stacked + [held]
 
 
 def _while_shapes(s):
     shapes = list(s.attrs["output_shapes"])
-    return shapes + [()] + [None if x is None else (None,) + tuple(x) for x in shapes]
+    return shapes + [()] + [None if x is None else (None,) + tuple(x) for x in shapes] + [()]
 
 
 register("While", shape=_while_shapes, numpy=_while_np,
@@ -140,7 +152,8 @@ def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations
         shapes = [TensorShape(inv).as_tuple() for inv in invariants]
         with g.control_dependencies(loop.first_test.outer_control + loop.step.outer_control):
             op = make_op("While", inits + [limit] + caps,
-                         [t.dtype for t in inits] + [dtypes.int32] + [t.dtype for t in inits],
+                         [t.dtype for t in inits] + [dtypes.int32] + [t.dtype for t in inits]
+                         + [dtypes.string],
                          {"output_shapes": shapes, "back_prop": back_prop,
                           "parallel_iterations": parallel_iterations}, name="While")
         op._py["loop"] = loop
@@ -202,25 +215,30 @@ def _more_specific(shape, inv) -> bool:
 
 # -- the gradient ------------------------------------------------------------------------
 class _Backward:
-    """One backward step: loop variables of iteration j, the gradients flowing into its
-    outputs and the sums so far -> the gradients into its inputs and the new sums."""
+    """One backward step: loop variables of iteration j, the body tensors saved in it
+    (`tape` positions), the gradients flowing into its outputs and the sums so far ->
+    the gradients into its inputs and the new sums."""
 
-    def __init__(self, sub: SubGraph, n, n_dv, n_acc):
-        self.sub, self.n, self.n_dv, self.n_acc = sub, n, n_dv, n_acc
+    def __init__(self, sub: SubGraph, n, tape_pos, n_dv, n_acc):
+        self.sub, self.n, self.tape_pos = sub, n, tape_pos
+        self.n_dv, self.n_acc = n_dv, n_acc
 
 
 def _while_grad_np(k, n_iter, *args):
     bw: _Backward = k.op._py["backward"]
     n, n_dv, n_acc = bw.n, bw.n_dv, bw.n_acc
     stacked = args[:n]
-    dv = list(args[n:n + n_dv])
-    wrt = args[n + n_dv:n + n_dv + n_acc]
-    caps = list(args[n + n_dv + n_acc:])
+    tape = args[n][()] if isinstance(args[n], np.ndarray) else args[n]
+    dv = list(args[n + 1:n + 1 + n_dv])
+    wrt = args[n + 1 + n_dv:n + 1 + n_dv + n_acc]
+    caps = list(args[n + 1 + n_dv + n_acc:])
     acc = [np.zeros(np.shape(c), t.dtype.as_numpy_dtype)
            for c, t in zip(wrt, k.op.outputs[n_dv:])]
+    pos = bw.tape_pos
     with replay(k.state):
         for j in range(int(n_iter) - 1, -1, -1):
-            res = bw.sub.run(k.state, [s[j] for s in stacked] + dv + acc + caps)
+            saved = [tape[j][i] for i in pos] if pos else []
+            res = bw.sub.run(k.state, [s[j] for s in stacked] + saved + dv + acc + caps)
             dv, acc = list(res[:n_dv]), list(res[n_dv:])
     return dv + acc if len(dv + acc) != 1 else (dv + acc)[0]
 
@@ -251,15 +269,18 @@ def _while_grad(op, *dys):
         d_in = [identity(x) if x is not None else zeros_like(loop.phs[i])
                 for x, i in zip(gs[:len(fl)], fl)]
         sums = [add(a, x) if x is not None else identity(a) for a, x in zip(acc, gs[len(fl):])]
-    sub = SubGraph(list(loop.phs) + dv + acc, d_in + sums, set(tr.ops) | loop.step.inside)
+    saved = _save_for_backward(op, loop, _reached(d_in + sums, set(tr.ops)))
+    sub = SubGraph(list(loop.phs) + saved + dv + acc, d_in + sums,
+                   set(tr.ops) | loop.step.inside)
     shapes = [loop.phs[i].shape.as_tuple() for i in fl] + [c.shape.as_tuple() for c in fc]
-    inputs = ([op.outputs[n]] + op.outputs[n + 1:2 * n + 1] + d_final + fc + sub.captures
+    inputs = ([op.outputs[n]] + op.outputs[n + 1:2 * n + 2] + d_final + fc + sub.captures
               + sub.var_captures)
     with g.control_dependencies(sub.outer_control):
         gop = make_op("WhileGrad", inputs,
                       [op.inputs[i].dtype for i in fl] + [c.dtype for c in fc],
                       {"output_shapes": shapes}, name="WhileGrad")
-    gop._py["backward"] = _Backward(sub, n, len(fl), len(fc))
+    gop._py["backward"] = _Backward(sub, n, [loop.saved.index(t) for t in saved], len(fl),
+                                    len(fc))
     grads = [None] * len(op.inputs)
     for k, i in enumerate(fl):
         grads[i] = gop.outputs[k]
@@ -267,3 +288,40 @@ def _while_grad(op, *dys):
     for j, c in enumerate(caps):
         grads[n + 1 + j] = by_cap.get(c)
     return grads
+
+
+def _reached(outputs, ops) -> list:
+    """The ops of `ops` that computing `outputs` runs (not those of nested bodies, which
+    only their own loop runs), in creation order."""
+    seen, stack = set(), [t.op for t in outputs]
+    while stack:
+        o = stack.pop()
+        if o in seen or o not in ops:
+            continue
+        seen.add(o)
+        stack.extend(t.op for t in o.inputs)
+        stack.extend(o.control_inputs)
+    return sorted(seen, key=lambda o: o._id)
+
+
+def _save_for_backward(op, loop: _Loop, grad_ops) -> list:
+    """Body tensors the gradient ops read, which the forward loop then keeps per iteration
+    (the backward step is fed them instead of recomputing the body). Only when the body's
+    plan with them as outputs reads no outer tensor the While op does not take."""
+    fed = set(loop.phs)
+    want = []
+    for gop in grad_ops:
+        for t in gop.inputs:
+            if t.op in loop.step.inside and t not in fed and t not in want and \
+                    registry.get(t.op.type).role not in ("var", "const"):
+                want.append(t)
+    if not want:
+        return []
+    saved = loop.saved + [t for t in want if t not in loop.saved]
+    saving = SubGraph(loop.phs, loop.step.outputs + saved, loop.step.inside)
+    index = {t: i for i, t in enumerate(op.inputs[loop.n + 1:])}
+    if any(t not in index for t in saving.captures):
+        return []
+    loop.saved, loop.saving = saved, saving
+    op._py["saving_pos"] = [index[t] for t in saving.captures]
+    return want
