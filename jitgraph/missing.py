@@ -20,7 +20,6 @@ from jitgraph._tf_v1_names import NAMES
 
 # What to use instead, where jitgraph has something (keys as a TF 1.x program spells them).
 HINTS = {
-    "tf.estimator": "train with tf.train.MonitoredTrainingSession and its hooks",
     "tf.GradientTape": "jitgraph builds graphs (TF 1.x): use tf.gradients",
     "tf.enable_eager_execution": "jitgraph builds graphs (TF 1.x): run tensors in a Session",
     "tf.nn.batch_norm_with_global_normalization": "use tf.nn.batch_normalization",

@@ -9,9 +9,11 @@ import pytest
 
 import jitgraph as tf
 
-# TF 1.x names that jitgraph has no plan for soon (distributed training, CTC decoding, ...).
+# TF 1.x names that jitgraph has no plan for soon (distributed training, CTC decoding, custom
+# op libraries, devices).
 UNSUPPORTED = ["tf.nn.ctc_beam_search_decoder", "tf.train.Server", "tf.math.bessel_i0e",
-               "tf.contrib.seq2seq", "tf.FIFOQueue", "tf.data.experimental.sample_from_datasets"]
+               "tf.contrib.seq2seq", "tf.load_op_library",
+               "tf.data.experimental.copy_to_device"]
 
 
 def _lookup(path):
@@ -37,7 +39,7 @@ def test_a_tf_name_jitgraph_lacks_says_it_is_not_supported_yet(path):
 
 def test_hints_name_what_to_use_instead():
     assert "use tf.contrib.layers and tf.layers" in str(_error("tf.contrib.slim"))
-    assert "tf.train.MonitoredTrainingSession" in str(_error("tf.estimator"))
+    assert "tf.train.MonitoredTrainingSession" in str(_error("tf.contrib.learn"))
     assert "tf.gradients" in str(_error("tf.GradientTape"))
 
 

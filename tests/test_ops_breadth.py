@@ -1,5 +1,5 @@
 """nn and math op breadth (issue 14): special functions, segment reductions, N-d gathers
-and scatters, variable scatters, dynamic partition/stitch, cumprod, sampled losses
+and scatters, variable scatters, dynamic partition/stitch, cumprod, einsum, sampled losses
 (nce_loss, sampled_softmax_loss) and their samplers, fused_batch_norm, lrn; values and
 gradients against TF 1.x's numbers on both engines, gradients against finite differences.
 
@@ -41,14 +41,16 @@ def test_values_and_gradients_match_tf_on_both_engines(name):
 
 def test_compiled_forms_match_tf():
     # One graph, one compile, through every emitter: the fused special functions, a sorted
-    # and an unsorted segment reduction, gather_nd, scatter_nd and a tensor scatter.
+    # and an unsorted segment reduction, gather_nd, scatter_nd, a tensor scatter, and
+    # einsums (batched matmuls).
     x, x_value, special = ref.special(tf)
     d, d_value, segments = ref.segments(tf)
     p, p_value, gathers = ref.gather_scatter(tf)
-    got = run_both(special[:14] + [segments[1], segments[6]] + gathers[:3] + [gathers[4]],
-                   {x: x_value, d: d_value, p: p_value})
+    e, e_value, einsums = ref.einsums(tf)
+    got = run_both(special[:14] + [segments[1], segments[6]] + gathers[:3] + [gathers[4]]
+                   + einsums[1:3], {x: x_value, d: d_value, p: p_value, e: e_value})
     _assert_tf(got, TF["special"][:14] + [TF["segments"][1], TF["segments"][6]]
-               + TF["gather_scatter"][:3] + [TF["gather_scatter"][4]])
+               + TF["gather_scatter"][:3] + [TF["gather_scatter"][4]] + TF["einsums"][1:3])
 
 
 def test_variable_scatters_in_order_match_tf():
@@ -97,6 +99,8 @@ _GRADIENT_CASES = {
         + tf.reduce_sum(tf.nn.nce_loss(
             tf.concat([x, x * 2], 0), tf.range(6, dtype=tf.float64) / 10, [[1], [4]], x[:2], 3, 6,
             sampled_values=([0, 3, 5], _f64([[0.3], [0.2]]), _f64([0.5, 0.2, 0.1]))))),
+    "einsum": lambda x: (tf.einsum("ij,kj->ik", x, x * x) ** 2
+                         + tf.reduce_sum(tf.einsum("bi,bj->bij", x, x) ** 2)),
     "partitions": lambda x: (tf.reduce_sum(tf.dynamic_partition(x, [1, 0, 1], 2)[1] ** 2)
                              + tf.reduce_sum(tf.dynamic_stitch([[1], [0, 2]],
                                                                [x[:1] ** 2, x[1:] * 3]) ** 2)

@@ -49,6 +49,7 @@ from jitgraph.ops.special_math_ops import *  # noqa: F401,F403 - erf, lgamma, at
 from jitgraph.ops.segment_ops import *  # noqa: F401,F403 - segment_sum, ...
 from jitgraph.ops.scatter_ops import *  # noqa: F401,F403 - gather_nd, scatter_update, ...
 from jitgraph.ops.partition_ops import *  # noqa: F401,F403 - dynamic_partition, cumprod
+from jitgraph.ops.einsum_ops import einsum
 from jitgraph.ops.string_ops import as_string, string_to_hash_bucket_fast
 
 mod = floormod

@@ -115,6 +115,20 @@ def sampler_counts(tf):
     return t, np.array([[0, 3], [19, 7]], np.int64), [log_u[1], uni[1]]
 
 
+def einsums(tf):
+    a = tf.placeholder(tf.float32, [None, 3])
+    rs = np.random.RandomState(6)
+    b = tf.constant(rs.rand(3, 4).astype(np.float32))
+    c = tf.constant(rs.rand(2, 3, 4).astype(np.float32))
+    outs = [tf.einsum("ij,jk->ik", a, b), tf.einsum("ij,kj", a, a),
+            tf.einsum("bij,bjk->bik", c[:, :, :3] * a[:, None, :], c),
+            tf.einsum("bij,bij->b", c, c * a[:, :, None]), tf.einsum("ij->ji", a),
+            tf.einsum("ij,jk,kl->il", a, b, tf.transpose(b)),
+            tf.einsum("ijk,k->ij", c * a[0, :, None], b[0])]
+    loss = tf.add_n([tf.reduce_sum(o * o) for o in outs])
+    return a, rs.rand(2, 3).astype(np.float32), outs + tf.gradients(loss, a)
+
+
 def variable_scatters(tf):
     """Each update ordered after the one before; the variable's final value."""
     v = tf.Variable(np.arange(8, dtype=np.float32).reshape(4, 2))
@@ -136,7 +150,7 @@ def variable_scatters(tf):
 
 
 GRAPHS = ["special", "gamma_edges", "segments", "gather_scatter", "partitions", "nn_ops",
-          "sampler_counts"]
+          "sampler_counts", "einsums"]
 
 
 def main():
