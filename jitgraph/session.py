@@ -26,7 +26,7 @@ from jitgraph.framework import errors, nest
 from jitgraph.framework.graph import (Operation, Tensor, _session_stack, get_default_graph)
 from jitgraph.ops import registry
 from jitgraph.planning.plan import build_plan
-from jitgraph.runtime import interpreter, threads
+from jitgraph.runtime import coverage, interpreter, threads
 from jitgraph.runtime.state import RunState, holding
 
 
@@ -128,6 +128,8 @@ class _Runner:
             if v not in state.vars and v.outputs[0].shape.is_fully_defined():
                 t = v.outputs[0]
                 state.buffer_for_write(v, t.shape.as_list(), t.dtype.as_numpy_dtype)
+        if coverage.RAN is not None:
+            coverage.ran(plan.stages, self.jit)
         for i, st in enumerate(plan.stages):
             if tracer is not None:
                 tracer.run_stage(self, st, env, i)
