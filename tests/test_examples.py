@@ -60,3 +60,28 @@ def test_guide_tensorboard(tmp_path):
     pytest.importorskip("tensorboard")
     run_example("guide_tensorboard.py", cwd=str(tmp_path))
     assert any(f.startswith("events.out.tfevents.") for f in os.listdir(tmp_path))
+
+
+def _run_on_interpreter(name):
+    # Keras and Estimators make several graphs; compiling them all (sync, as tests run)
+    # would take minutes on a cold cache: the interpreter runs the same programs.
+    out = subprocess.run([sys.executable, os.path.join(ROOT, "examples", name)],
+                         capture_output=True, text=True, timeout=300, cwd=ROOT,
+                         env={**os.environ, "PYTHONPATH": ROOT, "JITGRAPH_DISABLE_JIT": "1"})
+    assert out.returncode == 0, out.stderr
+    return out.stdout.splitlines()
+
+
+def test_keras_in_graph_example():
+    lines = _run_on_interpreter("keras_in_graph.py")
+    assert lines[0].startswith("graph loop: 8 weights") and floats(lines[0])[-1] > 0.9
+    losses = floats(lines[1])
+    assert len(losses) == 5 and losses[-1] < losses[0] / 3
+    assert floats(lines[2])[-1] > 0.9 and lines[3].startswith("predict:")
+
+
+def test_estimator_example():
+    lines = _run_on_interpreter("estimator.py")
+    assert lines[0].startswith("custom model_fn: step 400") and floats(lines[0])[0] > 0.9
+    assert lines[2] == "checkpoint: model.ckpt-400"
+    assert lines[3].startswith("DNNClassifier: step 400") and floats(lines[3])[0] > 0.9
