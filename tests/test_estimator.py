@@ -177,3 +177,19 @@ def test_train_and_evaluate_and_run_config(interp, tmp_path):
     other.train(_input({"x": x}, y, num_epochs=None), max_steps=10)
     np.testing.assert_allclose(other.get_variable_value("dnn/logits/kernel"),
                                est.get_variable_value("dnn/logits/kernel"), rtol=1e-6)
+
+
+def test_queue_based_input_fn(interp, tmp_path):
+    """An input_fn of 2017 (slice_input_producer + tf.train.batch): the Estimator starts
+    its queue runners, and training ends when the epochs run out, as in TF."""
+    x, y = issue16_data.regression_data()
+
+    def input_fn():
+        xs, ys = tf.train.slice_input_producer([x, y], num_epochs=2, shuffle=False)
+        xb, yb = tf.train.batch([xs, ys], batch_size=8, allow_smaller_final_batch=True)
+        return {"x": xb}, yb
+
+    est = tf.estimator.Estimator(_model_fn, str(tmp_path), params={"lr": 0.1})
+    est.train(input_fn)
+    assert est.get_variable_value("global_step") == 10
+    assert est.evaluate(input_fn)["global_step"] == 10

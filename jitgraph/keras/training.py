@@ -196,6 +196,9 @@ class TrainingMixin:
         """Trains for `epochs` over numpy arrays (or a Dataset of (x, y) batches); returns
         a `History` whose `history` maps 'loss', each metric and their 'val_' forms to
         one value per epoch."""
+        if sample_weight is not None or class_weight is not None:
+            raise NotImplementedError("jitgraph's Keras fit has no sample_weight / "
+                                      "class_weight yet: weight the loss in the graph")
         if _is_dataset(x):
             return self._fit_dataset(x, epochs, verbose, callbacks, validation_data,
                                      initial_epoch, steps_per_epoch, validation_steps)
