@@ -97,6 +97,7 @@ contrib = _importlib.import_module("jitgraph.contrib")
 # `tf.io` / `tf.python_io`: TFRecords, Example parsing, CSV, gfile, write_graph.
 io = _importlib.import_module("jitgraph.io")
 python_io = io.python_io
+image = _importlib.import_module("jitgraph.image")
 from jitgraph.client.session_ops import (delete_session_tensor,  # noqa: E402
                                          get_session_handle, get_session_tensor)
 from jitgraph.io import (FixedLenFeature, FixedLenSequenceFeature,  # noqa: E402

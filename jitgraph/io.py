@@ -4,9 +4,11 @@ from __future__ import annotations
 import types as _types
 
 from jitgraph.data.csv_ops import decode_csv
-from jitgraph.data.io_ops import (decode_base64, decode_compressed, decode_json_example,
-                                  encode_base64, encode_png, matching_files, parse_tensor,
-                                  read_file, serialize_tensor, write_file)
+from jitgraph.data.io_ops import (decode_base64, decode_bmp, decode_compressed,
+                                  decode_json_example, decode_png, encode_base64, encode_png,
+                                  extract_jpeg_shape, is_jpeg, match_filenames_once,
+                                  matching_files, parse_tensor, read_file, serialize_tensor,
+                                  write_file)
 from jitgraph.data.parsing_ops import (FixedLenFeature, FixedLenSequenceFeature, VarLenFeature,
                                        decode_raw, parse_example, parse_sequence_example,
                                        parse_single_example, parse_single_sequence_example)
@@ -21,9 +23,10 @@ python_io = _types.SimpleNamespace(
     TFRecordCompressionType=TFRecordCompressionType, tf_record_iterator=tf_record_iterator)
 
 __all__ = ["FixedLenFeature", "FixedLenSequenceFeature", "TFRecordCompressionType",
-           "TFRecordOptions", "TFRecordWriter", "VarLenFeature", "decode_base64",
-           "decode_compressed", "decode_csv", "decode_json_example", "decode_raw",
-           "encode_base64", "encode_png", "gfile", "matching_files", "parse_example",
+           "TFRecordOptions", "TFRecordWriter", "VarLenFeature", "decode_base64", "decode_bmp",
+           "decode_compressed", "decode_csv", "decode_json_example", "decode_png",
+           "decode_raw", "encode_base64", "encode_png", "extract_jpeg_shape", "gfile",
+           "is_jpeg", "match_filenames_once", "matching_files", "parse_example",
            "parse_sequence_example", "parse_single_example", "parse_single_sequence_example",
            "parse_tensor", "read_file", "serialize_tensor", "tf_record_iterator",
            "write_file", "write_graph"]

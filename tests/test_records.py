@@ -513,3 +513,51 @@ def test_record_pipeline_helpers(tmp_path):
         tf.data.experimental.enumerate_dataset(3)).batch(2)
     idx, val = sess.run(en.make_one_shot_iterator().get_next())
     assert idx.tolist() == [3, 4] and val.tolist() == [5, 6]
+
+
+IMAGES = json.load(open(os.path.join(os.path.dirname(__file__), "reference", "tf_images.json")))
+
+
+def test_image_decoders_match_tf():
+    """decode_png over every PNG kind (bit depths, palettes with transparency, grey+alpha,
+    16-bit, Adam7) and channel/dtype conversions, decode_bmp, JPEG sniffing: TF's pixels."""
+    sess = session(jit=False)
+    data = tf.placeholder(tf.string, [])
+    png = {key: tf.io.decode_png(data, channels=int(key[2:])) for key in
+           ("ch0", "ch1", "ch3", "ch4")}
+    png["u16"] = tf.io.decode_png(data, dtype=tf.uint16)
+    assert png["ch3"].shape.as_list() == [None, None, 3]
+    for name, want in IMAGES["png"].items():
+        got = sess.run(png, {data: bytes.fromhex(want["hex"])})
+        for key, arr in got.items():
+            w = want[key]
+            assert list(arr.shape) == w["shape"], (name, key)
+            assert arr.ravel().tolist() == w["values"], (name, key)
+    bmp = {key: tf.io.decode_bmp(data, channels=int(key[2:])) for key in ("ch0", "ch3")}
+    for name, want in IMAGES["bmp"].items():
+        got = sess.run(bmp, {data: bytes.fromhex(want["hex"])})
+        for key, arr in got.items():
+            assert list(arr.shape) == want[key]["shape"], (name, key)
+            assert arr.ravel().tolist() == want[key]["values"], (name, key)
+    jpeg = bytes.fromhex(IMAGES["jpeg"]["hex"])
+    assert sess.run(tf.io.extract_jpeg_shape(jpeg)).tolist() == IMAGES["jpeg"]["shape"]
+    checks = [tf.io.is_jpeg(x) for x in (jpeg, bytes.fromhex(IMAGES["png"]["rgb"]["hex"]), b"")]
+    assert sess.run(checks) == IMAGES["jpeg"]["is_jpeg"]
+    with pytest.raises(tf.errors.InvalidArgumentError, match="Invalid PNG"):
+        sess.run(png["ch0"], {data: b"not a png"})
+    with pytest.raises(tf.errors.InvalidArgumentError, match="must be 0, 1, 3 or 4 but got 2"):
+        tf.io.decode_png(data, channels=2)
+    # encode_png -> decode_png is the identity
+    img = np.arange(2 * 3 * 4, dtype=np.uint8).reshape(2, 3, 4)
+    back = sess.run(tf.io.decode_png(tf.io.encode_png(tf.constant(img))))
+    np.testing.assert_array_equal(back, img)
+
+
+def test_match_filenames_once(tmp_path):
+    for n in ("b.txt", "a.txt", "c.csv"):
+        (tmp_path / n).write_text(n)
+    v = tf.io.match_filenames_once(str(tmp_path / "*.txt"))
+    assert v.op.name == "matching_filenames" and v in tf.local_variables()
+    sess = session(jit=False)
+    sess.run(tf.local_variables_initializer())
+    assert [os.path.basename(f) for f in sess.run(v)] == [b"a.txt", b"b.txt"]

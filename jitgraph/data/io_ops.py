@@ -283,6 +283,105 @@ def decode_json_example(json_examples, name=None):
 
 
 # -- images --------------------------------------------------------------------------------------
+def _image_error(k, e):
+    return errors.InvalidArgumentError(None, k.op, str(e))
+
+
+def _decode_png_np(k, contents):
+    from jitgraph.data import image_codecs
+    data = _strings(contents)[()]
+    try:
+        return image_codecs.decode_png(data, k.attrs["channels"],
+                                       k.attrs["dtype"].as_numpy_dtype)
+    except image_codecs.ImageError as e:
+        raise _image_error(k, e) from None
+
+
+def _decode_bmp_np(k, contents):
+    from jitgraph.data import image_codecs
+    try:
+        return image_codecs.decode_bmp(_strings(contents)[()], k.attrs["channels"])
+    except image_codecs.ImageError as e:
+        raise _image_error(k, e) from None
+
+
+def _jpeg_shape_np(k, contents):
+    from jitgraph.data import image_codecs
+    try:
+        shape = image_codecs.jpeg_shape(_strings(contents)[()])
+    except image_codecs.ImageError as e:
+        raise _image_error(k, e) from None
+    return np.array(shape, dtype=k.attrs["output_type"].as_numpy_dtype)
+
+
+def _is_jpeg_np(k, contents):
+    from jitgraph.data import image_codecs
+    return np.array(image_codecs.is_jpeg(_strings(contents)[()]))
+
+
+def _image_shape(s):
+    c = s.attrs["channels"]
+    return [(None, None, c or None)]
+
+
+register("DecodePng", shape=_image_shape, numpy=_decode_png_np, host=_HOST)
+register("DecodeBmp", shape=_image_shape, numpy=_decode_bmp_np, host=_HOST)
+register("ExtractJpegShape", shape=lambda s: [(3,)], numpy=_jpeg_shape_np, host=_HOST)
+register("IsJpeg", shape=lambda s: [()], numpy=_is_jpeg_np, host=_HOST)
+
+
+def _check_channels(channels, allowed):
+    if channels not in allowed:
+        raise errors.InvalidArgumentError(
+            None, None, f"`channels` must be {', '.join(map(str, allowed[:-1]))} or "
+                        f"{allowed[-1]} but got {channels}")
+    return int(channels)
+
+
+def decode_png(contents, channels=0, dtype=dtypes.uint8, name=None):
+    """`tf.io.decode_png`: a PNG as a [height, width, channels] uint8 (or uint16) tensor,
+    every PNG kind, pixels as TF's libpng decoder gives them."""
+    x = convert_to_tensor(contents, dtype=dtypes.string)
+    dtype = dtypes.as_dtype(dtype)
+    if dtype not in (dtypes.uint8, dtypes.uint16):
+        raise TypeError(f"Value passed to parameter 'dtype' has DataType {dtype.name} not in "
+                        "list of allowed values: uint8, uint16")
+    return make_tensor("DecodePng", [x], dtype,
+                       {"channels": _check_channels(channels, (0, 1, 3, 4)), "dtype": dtype},
+                       name=name or "DecodePng")
+
+
+def decode_bmp(contents, channels=0, name=None):
+    """`tf.io.decode_bmp`: an uncompressed BMP as a [height, width, channels] uint8 tensor."""
+    x = convert_to_tensor(contents, dtype=dtypes.string)
+    return make_tensor("DecodeBmp", [x], dtypes.uint8,
+                       {"channels": _check_channels(channels, (0, 1, 3, 4))},
+                       name=name or "DecodeBmp")
+
+
+def extract_jpeg_shape(contents, output_type=dtypes.int32, name=None):
+    """`tf.io.extract_jpeg_shape`: [height, width, channels] of a JPEG, from its header."""
+    x = convert_to_tensor(contents, dtype=dtypes.string)
+    output_type = dtypes.as_dtype(output_type)
+    return make_tensor("ExtractJpegShape", [x], output_type, {"output_type": output_type},
+                       name=name or "ExtractJpegShape")
+
+
+def is_jpeg(contents, name=None):
+    """`tf.io.is_jpeg`: whether the bytes start as a JPEG does."""
+    x = convert_to_tensor(contents, dtype=dtypes.string)
+    return make_tensor("IsJpeg", [x], dtypes.bool, name=name or "is_jpeg")
+
+
+def match_filenames_once(pattern, name=None):
+    """`tf.io.match_filenames_once`: a local variable holding the files matching
+    `pattern`, matched when local variables are initialized."""
+    from jitgraph.framework.graph import GraphKeys
+    from jitgraph.variables import Variable
+    return Variable(matching_files(pattern), trainable=False, validate_shape=False,
+                    collections=[GraphKeys.LOCAL_VARIABLES],
+                    name=name or "matching_filenames")
+
 def _encode_png_np(k, image):
     from jitgraph.summary.media import png
     x = np.asarray(image)
@@ -306,6 +405,7 @@ def encode_png(image, compression=-1, name=None):
                        name=name or "EncodePng")
 
 
-__all__ = ["decode_base64", "decode_compressed", "decode_json_example", "encode_base64",
-           "encode_png", "matching_files", "parse_tensor", "read_file", "serialize_tensor",
-           "write_file"]
+__all__ = ["decode_base64", "decode_bmp", "decode_compressed", "decode_json_example",
+           "decode_png", "encode_base64", "encode_png", "extract_jpeg_shape", "is_jpeg",
+           "match_filenames_once", "matching_files", "parse_tensor", "read_file",
+           "serialize_tensor", "write_file"]
