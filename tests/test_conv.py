@@ -230,7 +230,7 @@ def test_layers_names_and_shapes():
             [None, 5, 5, 4]
         assert tf.layers.MaxPooling2D((2, 3), (1, 2))(y).op.type == "MaxPool"
         with pytest.raises(ValueError, match="channels_first"):
-            tf.layers.conv2d(x, 4, 3, data_format="channels_first")
+            tf.layers.conv2d(x, 4, 3, data_format="NCHW")
 
 
 def test_tiny_cnn_trains_on_jit():

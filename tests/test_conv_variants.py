@@ -9,30 +9,69 @@ import numpy as np
 import pytest
 
 import jitgraph as tf
-from tests.helpers import check_gradients, run_both
+from tests.helpers import check_gradients, run_both, session
 from reference import conv_variant_cases as cases
 
 with open(os.path.join(os.path.dirname(__file__), "reference", "tf_conv_variants.json")) as fh:
     REF = json.load(fh)
 
 
-def test_ops_match_tensorflow_on_both_engines():
-    """Every case in one graph: one compile, and each output and gradient against TF's."""
+# One case per kernel path, compiled together (a compile per graph is this file's cost):
+# a dilated forward with the col2im input gradient (3 channels), the strided col2im
+# gradient of a transpose, conv1d's expand/squeeze dilated at stride 1, the three
+# depthwise kernels, NCHW's transposes, a separable pair, a transpose layer.
+JIT_CASES = ["conv2d_dilated_same", "conv2d_transpose_same", "conv1d_valid_dilated",
+             "depthwise_same_stride2", "conv2d_nchw", "separable_same"]
+JIT_LAYERS = ["Conv2DTranspose"]
+
+
+def _build_all(names, layers):
     g = tf.Graph()
     fetches, feed = {}, {}
     with g.as_default():
-        for name in cases.CASES:
+        for name in names:
             phs, y, grads, xs = cases.build(tf, name)
             assert y.shape.as_list() == REF["cases"][name]["shape"], name
             fetches[name] = [y] + grads
             feed.update(zip(phs, xs))
-    got = run_both(fetches, feed, graph=g, rtol=1e-4, atol=1e-5)
+        for name in layers:
+            shape, fn = cases.LAYERS[name]
+            before = len(tf.global_variables())
+            x = tf.placeholder(tf.float32, shape)
+            y = fn(tf, x)
+            ref = REF["layers"][name]
+            assert y.shape.as_list() == ref["static_shape"], name
+            made = [[v.name, v.shape.as_list()] for v in tf.global_variables()[before:]]
+            # One graph holds every case: a layer's scope may carry a suffix here.
+            assert [[n.split("/")[1], s] for n, s in made] == \
+                [[n.split("/")[1], s] for n, s in ref["variables"]], name
+            fetches[name] = [y]
+            feed[x] = cases.values(shape, 0)
+        init = tf.global_variables_initializer()
+    return g, fetches, feed, init
+
+
+def _check_against_tf(got):
     for name, vals in got.items():
-        ref = REF["cases"][name]
-        want = [ref["y"]] + ref["grads"]
+        ref = REF["cases"].get(name) or REF["layers"][name]
+        want = [ref["y"]] + ref.get("grads", [])
         for k, (a, r) in enumerate(zip(vals, want)):
             np.testing.assert_allclose(np.ravel(a), r, rtol=1e-4, atol=2e-5,
                                        err_msg=f"{name}: fetch {k}")
+
+
+def test_every_case_matches_tensorflow_on_the_interpreter():
+    """Outputs and gradients of every op case and tf.layers case against TF's numbers;
+    layers also against TF's variable names and shapes and static output shapes."""
+    g, fetches, feed, init = _build_all(list(cases.CASES), list(cases.LAYERS))
+    sess = session(g, "interp")
+    sess.run(init)
+    _check_against_tf(sess.run(fetches, feed))
+
+
+def test_kernel_paths_match_tensorflow_on_both_engines():
+    g, fetches, feed, init = _build_all(JIT_CASES, JIT_LAYERS)
+    _check_against_tf(run_both(fetches, feed, graph=g, init=init, rtol=1e-4, atol=1e-5))
 
 
 def test_new_ops_compile_to_kernels():

@@ -4,3 +4,5 @@ from jitgraph.layers.core import Dense, Dropout, Flatten, dense, dropout, flatte
 from jitgraph.layers.normalization import BatchNormalization, batch_normalization
 from jitgraph.layers.convolutional import (AveragePooling2D, Conv2D, MaxPooling2D,
                                            average_pooling2d, conv2d, max_pooling2d)
+from jitgraph.layers.convolutional import (Conv1D, Conv2DTranspose, SeparableConv2D,
+                                           conv1d, conv2d_transpose, separable_conv2d)

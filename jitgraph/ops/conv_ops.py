@@ -1,11 +1,13 @@
-"""2-D convolution and pooling (NHWC): Conv2D, MaxPool, AvgPool and TF's gradient ops.
+"""2-D convolution and pooling: Conv2D, MaxPool, AvgPool and TF's gradient ops, and the
+tf.nn functions built on them (conv1d, conv2d_transpose, atrous_conv2d; NCHW).
 
 The gradient ops are ops of their own, as in TF: `Conv2DBackpropInput(input_sizes,
 filter, out_backprop)`, `Conv2DBackpropFilter(input, filter_sizes, out_backprop)`,
 `MaxPoolGrad(orig_input, orig_output, grad)` and `AvgPoolGrad(orig_input_shape, grad)`.
-Each compiles to a call into `codegen/conv_kernels.py` (im2col + BLAS for convolutions,
-loops for pooling); the numpy kernels here are the reference, written per window offset
-(a strided slice per (di, dj)) so they stay independent of the im2col code.
+The ops are NHWC with dilations; an NCHW call is the NHWC op between two transposes.
+Each compiles to a call into `codegen/conv_kernels.py` (patch tiles + BLAS for
+convolutions, loops for pooling); the numpy kernels here are the reference, written per
+window offset (a strided slice per (di, dj)) so they stay independent of the kernels.
 """
 from __future__ import annotations
 
@@ -401,7 +403,7 @@ def _max_pool_emit(g):
 
 
 def _max_pool_grad_emit(g):
-    g.out(f"K.pool_max_grad({g.arr(0)}, {g.arr(2)}, {_pool_args(g)})")
+    g.out(f"K.pool_max_grad({g.arr(0)}, {g.arr(1)}, {g.arr(2)}, {_pool_args(g)})")
 
 
 def _avg_pool_emit(g):
@@ -489,7 +491,7 @@ register("MaxPool", shape=_pool_shape("MaxPool"), numpy=_max_pool_np, emit=_max_
          grad=_max_pool_grad, sym=_pool_sym, host_if=_float4(0))
 # (MaxPoolGrad has no gradient: TF's MaxPoolGradGrad is not implemented.)
 register("MaxPoolGrad", shape=lambda s: [s.shapes[0]], numpy=_max_pool_grad_np,
-         emit=_max_pool_grad_emit, sym=lambda op, ins: [ins[0]], host_if=_float4(0, 2))
+         emit=_max_pool_grad_emit, sym=lambda op, ins: [ins[0]], host_if=_float4(0, 1, 2))
 register("AvgPool", shape=_pool_shape("AvgPool"), numpy=_avg_pool_np, emit=_avg_pool_emit,
          grad=_avg_pool_grad, sym=_pool_sym, host_if=_float4(0))
 register("AvgPoolGrad", shape=_avg_pool_grad_shape, numpy=_avg_pool_grad_np,
