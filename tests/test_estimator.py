@@ -193,3 +193,18 @@ def test_queue_based_input_fn(interp, tmp_path):
     est.train(input_fn)
     assert est.get_variable_value("global_step") == 10
     assert est.evaluate(input_fn)["global_step"] == 10
+
+
+def test_label_vocabulary_is_the_same_model_as_integer_labels(interp, tmp_path):
+    x, _, binary, _ = issue16_data.classifier_data()
+    col = [tf.feature_column.numeric_column("x", shape=(3,))]
+    results = []
+    for vocab, labels in ((None, binary), (["no", "yes"], np.array(["no", "yes"])[binary])):
+        est = tf.estimator.LinearClassifier(col, model_dir=str(tmp_path / str(vocab)),
+                                            label_vocabulary=vocab)
+        est.train(_input({"x": x}, labels, num_epochs=3))
+        ev = est.evaluate(_input({"x": x}, labels, batch_size=16))
+        classes = [p["classes"][0] for p in est.predict(_input({"x": x[:6]}))]
+        results.append((ev, classes))
+    assert results[0][0] == results[1][0]
+    assert [{b"0": b"no", b"1": b"yes"}[c] for c in results[0][1]] == results[1][1]
