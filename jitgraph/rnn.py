@@ -16,7 +16,7 @@ from jitgraph.ops import math_ops
 from jitgraph.ops.array_ops import expand_dims, identity, shape, stack, unstack, zeros
 from jitgraph.ops.constant import constant, convert_to_tensor
 from jitgraph.ops.manip_ops import concat, reverse, transpose
-from jitgraph.ops.reduction_ops import reduce_max, reduce_min
+from jitgraph.ops.reduction_ops import reduce_max
 from jitgraph.ops.sequence_ops import reverse_sequence
 from jitgraph.rnn_cell import _concat
 from jitgraph.variable_scope import variable_scope
@@ -227,9 +227,9 @@ def static_rnn(cell, inputs, initial_state=None, dtype=None, sequence_length=Non
                 flat_zero.append(z)
             zero_output = nest.pack_sequence_as(cell.output_size, flat_zero) \
                 if nest.is_nested(cell.output_size) else flat_zero[0]
+            # TF also gates each step with conds on the min/max length; copying state
+            # through past each row's length gives the same numbers.
             sequence_length = math_ops.cast(sequence_length, dtypes.int32)
-            # TF's min/max sequence lengths gate two conds that give these same numbers.
-            reduce_min(sequence_length)
         for time, input_ in enumerate(inputs):
             if time > 0:
                 varscope.reuse_variables()

@@ -14,7 +14,7 @@ import contextlib
 
 import numpy as np
 
-from jitgraph.framework.graph import Operation, Tensor
+from jitgraph.framework.graph import Operation
 from jitgraph.ops import registry
 
 
@@ -59,6 +59,7 @@ class SubGraph:
         self.outputs = list(outputs)
         self.inside = set(inside)
         self.captures, self.var_captures, self.outer_control = self._walk()
+        self._kinds = None
 
     def _walk(self):
         fed = set(self.inputs)
@@ -100,14 +101,23 @@ class SubGraph:
 
     def run(self, state, values):
         """Outputs for fed `values` (inputs, then captures), on the Session's engine."""
-        vals = [_feed_value(v, t) for v, t in zip(values, self.feeds)]
+        kinds = self._kinds
+        if kinds is None:
+            kinds = self._kinds = [None if t.dtype.name == "string" else
+                                   t.dtype.as_numpy_dtype for t in self.feeds]
+        # Values from a loop's own runs already have the fed dtype: only the rest convert.
+        vals = [v if k is None or (type(v) is np.ndarray and v.dtype == k and v.ndim)
+                or type(v) is k else _feed_value(v, k)
+                for v, k in zip(values, kinds)]
         jit = getattr(state, "jit", None)
         if jit is None:
             from jitgraph import config
             jit = config.jit_enabled()
-        ranks = tuple(np.ndim(v) for v in vals)
-        runner = state.resource(("subgraph", id(self), jit, ranks),
-                                lambda: self._runner(state, jit, ranks))
+        ranks = tuple([np.ndim(v) for v in vals])
+        key = ("subgraph", id(self), jit, ranks)
+        runner = state.resources.get(key)
+        if runner is None:
+            runner = state.resource(key, lambda: self._runner(state, jit, ranks))
         return runner.run(vals)
 
     def _runner(self, state, jit, ranks):
@@ -132,10 +142,8 @@ def _scalars_only(plan) -> bool:
                for st in plan.kernel_stages for op in st.ops for t in op.outputs)
 
 
-def _feed_value(v, t: Tensor):
-    if t.dtype.name == "string":
-        return v
-    npt = t.dtype.as_numpy_dtype
+def _feed_value(v, npt):
+    """`v` as a fed value of numpy type `npt`: rank 0 as a numpy scalar (what kernels take)."""
     if type(v) is np.ndarray:
         if v.ndim == 0:
             return npt(v[()])
