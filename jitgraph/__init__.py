@@ -101,11 +101,11 @@ image = _importlib.import_module("jitgraph.image")
 from jitgraph.client.session_ops import (delete_session_tensor,  # noqa: E402
                                          get_session_handle, get_session_tensor)
 from jitgraph.io import (FixedLenFeature, FixedLenSequenceFeature,  # noqa: E402
-                         VarLenFeature, decode_base64, decode_compressed, decode_csv,
-                         decode_json_example, decode_raw, encode_base64,
-                         matching_files, parse_example,
-                         parse_single_example, parse_single_sequence_example,
-                         parse_tensor, read_file, serialize_tensor, write_file)
+                         SparseFeature, VarLenFeature, decode_base64, decode_compressed,
+                         decode_csv, decode_json_example, decode_raw, encode_base64,
+                         matching_files, parse_example, parse_single_example,
+                         parse_single_sequence_example, parse_tensor, read_file,
+                         serialize_tensor, write_file)
 from jitgraph.compat._behavior import *  # noqa: E402,F401,F403
 from jitgraph import keras  # noqa: E402
 from jitgraph import estimator  # noqa: E402

@@ -9,9 +9,10 @@ from jitgraph.data.io_ops import (decode_base64, decode_bmp, decode_compressed,
                                   extract_jpeg_shape, is_jpeg, match_filenames_once,
                                   matching_files, parse_tensor, read_file, serialize_tensor,
                                   write_file)
-from jitgraph.data.parsing_ops import (FixedLenFeature, FixedLenSequenceFeature, VarLenFeature,
-                                       decode_raw, parse_example, parse_sequence_example,
-                                       parse_single_example, parse_single_sequence_example)
+from jitgraph.data.parsing_ops import (FixedLenFeature, FixedLenSequenceFeature, SparseFeature,
+                                       VarLenFeature, decode_raw, parse_example,
+                                       parse_sequence_example, parse_single_example,
+                                       parse_single_sequence_example)
 from jitgraph.data.records import (TFRecordCompressionType, TFRecordOptions, TFRecordWriter,
                                    tf_record_iterator)
 from jitgraph.platform import gfile
@@ -22,7 +23,8 @@ python_io = _types.SimpleNamespace(
     TFRecordWriter=TFRecordWriter, TFRecordOptions=TFRecordOptions,
     TFRecordCompressionType=TFRecordCompressionType, tf_record_iterator=tf_record_iterator)
 
-__all__ = ["FixedLenFeature", "FixedLenSequenceFeature", "TFRecordCompressionType",
+__all__ = ["FixedLenFeature", "FixedLenSequenceFeature", "SparseFeature",
+           "TFRecordCompressionType",
            "TFRecordOptions", "TFRecordWriter", "VarLenFeature", "decode_base64", "decode_bmp",
            "decode_compressed", "decode_csv", "decode_json_example", "decode_png",
            "decode_raw", "encode_base64", "encode_png", "extract_jpeg_shape", "gfile",

@@ -561,3 +561,26 @@ def test_match_filenames_once(tmp_path):
     sess = session(jit=False)
     sess.run(tf.local_variables_initializer())
     assert [os.path.basename(f) for f in sess.run(v)] == [b"a.txt", b"b.txt"]
+
+
+def test_sparse_feature_matches_tf():
+    F = tf.train  # noqa: N806
+    exs = [F.Example(features=F.Features(feature={
+        "ix": F.Feature(int64_list=F.Int64List(value=idx)),
+        "v": F.Feature(float_list=F.FloatList(value=val))})).SerializeToString()
+        for idx, val in [([3, 0], [1.5, 2.5]), ([], []), ([4], [7.0])]]
+    spec = {"sp": tf.io.SparseFeature("ix", "v", tf.float32, 5)}
+    sess = session(jit=False)
+    r = sess.run(tf.parse_example(tf.constant(exs), spec))
+    assert sorted(r) == ["sp"]  # TF's answers follow
+    assert r["sp"].indices.tolist() == [[0, 0], [0, 3], [2, 4]]
+    assert r["sp"].values.tolist() == [2.5, 1.5, 7.0] and r["sp"].dense_shape.tolist() == [3, 5]
+    r = sess.run(tf.parse_single_example(tf.constant(exs[0]),
+                                         dict(spec, v=tf.VarLenFeature(tf.float32))))
+    assert sorted(r) == ["sp", "v"]
+    assert r["sp"].indices.tolist() == [[0], [3]] and r["sp"].values.tolist() == [2.5, 1.5]
+    assert r["sp"].dense_shape.tolist() == [5]
+    bad = tf.parse_example(tf.constant(exs), {"sp": tf.io.SparseFeature("ix", "v",
+                                                                        tf.float32, 4)})
+    with pytest.raises(tf.errors.InvalidArgumentError, match="out of range"):
+        sess.run(bad)

@@ -44,6 +44,16 @@ class VarLenFeature(collections.namedtuple("VarLenFeature", ["dtype"])):
     """A feature with any number of values per example: parsed to a SparseTensor."""
 
 
+class SparseFeature(collections.namedtuple(
+        "SparseFeature", ["index_key", "value_key", "dtype", "size", "already_sorted"])):
+    """A SparseTensor of dense shape [size] per example built from two features: the
+    indices (int64 values of `index_key`, or of each key of a list for more dimensions)
+    and the values (`value_key`)."""
+
+    def __new__(cls, index_key, value_key, dtype, size, already_sorted=False):
+        return super().__new__(cls, index_key, value_key, dtype, size, already_sorted)
+
+
 def _sparse_tensor(indices, values, dense_shape):
     from jitgraph.data.sparse import make_sparse
     return make_sparse(indices, values, dense_shape)
@@ -275,6 +285,8 @@ def _parse(serialized, features, name, example_names, single):
                          f"'{'ParseSingleExample' if single else 'ParseExample'}'")
     names = convert_to_tensor([] if example_names is None else example_names,
                               dtype=dtypes.string, name="names")
+    asked = set(features)
+    features, merged = _expand_sparse_features(features)
     sparse, dense = [], []
     for key in sorted(features):
         spec = features[key]
@@ -318,7 +330,83 @@ def _parse(serialized, features, name, example_names, single):
         result[key] = _sparse_tensor(*outs[3 * i:3 * i + 3])
     for j, (key, _) in enumerate(dense):
         result[key] = outs[3 * len(sparse) + j]
+    for key, spec in merged.items():
+        result[key] = _merge_sparse(result, spec, single)
+    for spec in merged.values():  # the parts are not results unless asked for
+        for part in _index_keys(spec) + [spec.value_key]:
+            if part not in asked:
+                result.pop(part, None)
     return result
+
+
+def _index_keys(spec):
+    return list(spec.index_key) if isinstance(spec.index_key, (list, tuple)) \
+        else [spec.index_key]
+
+
+def _expand_sparse_features(features):
+    """(features with each SparseFeature replaced by VarLenFeatures of its parts, the
+    SparseFeatures by key)."""
+    out = {k: v for k, v in features.items() if not isinstance(v, SparseFeature)}
+    merged = {k: v for k, v in features.items() if isinstance(v, SparseFeature)}
+    for spec in merged.values():
+        for part in _index_keys(spec):
+            out.setdefault(part, VarLenFeature(dtypes.int64))
+        out.setdefault(spec.value_key, VarLenFeature(spec.dtype))
+    return out, merged
+
+
+def _merge_sparse_np(k, *parts):
+    """indices/values/shape of a SparseFeature from its parts' (indices, values, shape)."""
+    n_idx = k.attrs["n_index"]
+    sizes = k.attrs["sizes"]
+    single = k.attrs["single"]
+    idx_parts = [parts[3 * i:3 * i + 3] for i in range(n_idx)]
+    v_ind, vals, v_shape = parts[3 * n_idx:3 * n_idx + 3]
+    v_ind = np.asarray(v_ind).reshape(len(vals), -1)
+    cols = []
+    for ind, ids, _ in idx_parts:
+        ind = np.asarray(ind).reshape(len(ids), -1)
+        if ind.shape != v_ind.shape or not np.array_equal(ind, v_ind):
+            raise errors.InvalidArgumentError(
+                None, k.op, "Expected the index and value features of a SparseFeature to "
+                            "hold as many values in every example")
+        cols.append(np.asarray(ids, np.int64))
+    batch = [] if single else [v_ind[:, 0].astype(np.int64)]
+    indices = np.stack(batch + cols, axis=1) if len(vals) else \
+        np.zeros((0, len(batch) + len(cols)), np.int64)
+    for c, size in enumerate(sizes):
+        bad = (cols[c] < 0) | (cols[c] >= size)
+        if bad.any():
+            raise errors.InvalidArgumentError(
+                None, k.op, f"Index {int(cols[c][bad][0])} out of range [0, {size}) in a "
+                            "SparseFeature")
+    values = np.asarray(vals)
+    if not k.attrs["already_sorted"] and len(values):
+        order = np.lexsort(indices.T[::-1])
+        indices, values = indices[order], values[order]
+    lead = [] if single else [int(np.asarray(v_shape)[0])]
+    return indices, values, np.array(lead + list(sizes), np.int64)
+
+
+register("SparseFeatureMerge",
+         shape=lambda s: [(None, len(s.attrs["sizes"]) + (0 if s.attrs["single"] else 1)),
+                          (None,), (len(s.attrs["sizes"]) + (0 if s.attrs["single"] else 1),)],
+         numpy=_merge_sparse_np, host=_HOST)
+
+
+def _merge_sparse(result, spec, single):
+    keys = _index_keys(spec)
+    sizes = list(spec.size) if isinstance(spec.size, (list, tuple)) else [spec.size]
+    if len(sizes) != len(keys):
+        raise ValueError(f"SparseFeature is invalid: {spec}: index_key and size must have "
+                         "the same length")
+    parts = [t for key in keys + [spec.value_key] for t in result[key]]
+    value_dtype = result[spec.value_key].values.dtype
+    op = make_op("SparseFeatureMerge", parts, [dtypes.int64, value_dtype, dtypes.int64],
+                 {"n_index": len(keys), "sizes": [int(x) for x in sizes], "single": single,
+                  "already_sorted": bool(spec.already_sorted)}, name="SparseFeatureMerge")
+    return _sparse_tensor(*op.outputs)
 
 
 def parse_example(serialized, features, name=None, example_names=None):
@@ -622,6 +710,6 @@ def decode_raw(input_bytes=None, out_type=None, little_endian=True, name=None, b
                    name=name or "DecodeRaw").outputs[0]
 
 
-__all__ = ["FixedLenFeature", "FixedLenSequenceFeature", "VarLenFeature", "decode_raw",
-           "parse_example", "parse_sequence_example", "parse_single_example",
+__all__ = ["FixedLenFeature", "FixedLenSequenceFeature", "SparseFeature", "VarLenFeature",
+           "decode_raw", "parse_example", "parse_sequence_example", "parse_single_example",
            "parse_single_sequence_example"]
