@@ -199,6 +199,31 @@ def _fast_stage_error(plan, st, state, e, fv, host_env):
     return _stage_error(e, plan, st, state, env)
 
 
+def _sparse_keys(feed_dict):
+    return [k for k in (feed_dict or ()) if hasattr(k, "dense_shape") and hasattr(k, "indices")]
+
+
+def _sparse_feeds(feed_dict):
+    """`feed_dict` with each SparseTensor key fed as its three tensors, as TF feeds one
+    (a SparseTensorValue, or an (indices, values, dense_shape) tuple)."""
+    out = {}
+    for k, v in feed_dict.items():
+        if not (hasattr(k, "dense_shape") and hasattr(k, "indices")):
+            out[k] = v
+            continue
+        try:
+            indices, values, dense_shape = v
+        except (TypeError, ValueError):
+            raise TypeError(f"A SparseTensor is fed a SparseTensorValue or an (indices, "
+                            f"values, dense_shape) tuple, got {type(v).__name__}") from None
+        dense_shape = np.asarray(dense_shape, np.int64)
+        indices = np.asarray(indices, np.int64)
+        out[k.indices] = indices if indices.ndim == 2 else indices.reshape(-1, dense_shape.size)
+        out[k.values] = values
+        out[k.dense_shape] = dense_shape
+    return out
+
+
 def _kernel_arg(v):
     """A value as a kernel argument: a scalar, or a writable C array (Numba types
     read-only and strided arrays apart, so every other kind would need its own compile)."""
@@ -311,7 +336,13 @@ class BaseSession:
                 raise TypeError("Fetch argument None has invalid type <class 'NoneType'>")
             nested = nest.is_nested(fetches)
             elems = nest.flatten(fetches)
-        values, key = self._run_key(elems, feed_dict)
+        try:
+            values, key = self._run_key(elems, feed_dict)
+        except TypeError:
+            if not _sparse_keys(feed_dict):
+                raise
+            feed_dict = _sparse_feeds(feed_dict)  # off the common path: it raised first
+            values, key = self._run_key(elems, feed_dict)
         runner = self._runners.get(key)
         if runner is None:
             runner = self._make_runner(key, fetches, elems, feed_dict, values)
@@ -574,6 +605,7 @@ def _callable(sess, fetches, feed_list, accept_options):
     """
     elems = nest.flatten(fetches)
     convs = [sess._feed_converter(k) for k in feed_list]
+    fast_convs = [_callable_converter(c) for c in convs]
     n = len(convs)
     fkey = tuple([id(e) if type(e) is Tensor or type(e) is Operation else
                   e if type(e) is str else id(sess._fetch_element(e)) for e in elems])
@@ -607,7 +639,7 @@ def _callable(sess, fetches, feed_list, accept_options):
             raise RuntimeError("Attempted to use a closed Session.")
         if len(args) != n:  # TF zips them: the feeds left out are unfed
             return sess.run(fetches, dict(zip(feed_list, args)))
-        values = [c(a) for c, a in zip(convs, args)]
+        values = [c(a) for c, a in zip(fast_convs, args)]
         runner = held[0]
         if runner is None or (runner is not sess._last_runner and runner not in plans):
             runner = find(values, args)
@@ -624,6 +656,31 @@ def _callable(sess, fetches, feed_list, accept_options):
             return sess.run(fetches, dict(zip(feed_list, args)), options, run_metadata)
         return call(*args)
     return call_with_options
+
+
+def _callable_converter(conv):
+    """`conv` (a feed converter) with a shortcut for the value a step function is called
+    with again and again: a C-contiguous array of the tensor's dtype and rank whose known
+    dims match passes as it is, checked dim by dim (anything else goes to `conv`)."""
+    t = conv.tensor
+    dims = t.shape.as_tuple()
+    if dims is None or not dims or t.dtype.name == "string":
+        return conv
+    dtype = np.dtype(t.dtype.as_numpy_dtype)
+    rank = len(dims)
+    known = tuple((i, d) for i, d in enumerate(dims) if d is not None)
+
+    def fast(v):
+        if type(v) is np.ndarray and v.dtype is dtype and v.ndim == rank and \
+                v.flags.c_contiguous:
+            shape = v.shape
+            for i, d in known:
+                if shape[i] != d:
+                    return conv(v)  # raises TF's shape error
+            return v
+        return conv(v)
+    fast.tensor = t
+    return fast
 
 
 def _clear_state(state):

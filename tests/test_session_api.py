@@ -222,3 +222,18 @@ def test_session_handles_tf_example(engine):
     sess.run(delete, {dp: h.handle})
     with pytest.raises(tf.errors.InvalidArgumentError, match="not in the session store"):
         sess.run(out, {p: h.handle})
+
+
+def test_make_callable_checks_feeds_as_run_does():
+    x = tf.placeholder(tf.float32, [None, 2], name="x")
+    f = session(jit=False).make_callable(x * 2.0, [x])
+    np.testing.assert_array_equal(f(np.ones((3, 2), np.float32)), np.full((3, 2), 2.0))
+    np.testing.assert_array_equal(f([[1, 2]]), [[2.0, 4.0]])  # lists convert, as in run
+    np.testing.assert_array_equal(f(np.ones((1, 2), np.float64)), [[2.0, 2.0]])
+    with pytest.raises(ValueError, match=r"Cannot feed value of shape \(3, 3\) for Tensor "
+                                         r"'x:0', which has shape '\(\?, 2\)'"):
+        f(np.ones((3, 3), np.float32))
+    with pytest.raises(ValueError, match="Cannot feed value of shape"):
+        f(np.ones((2,), np.float32))
+    strided = np.ones((4, 4), np.float32)[:, ::2]  # not C-contiguous: copied by the converter
+    np.testing.assert_array_equal(f(strided), np.full((4, 2), 2.0))
