@@ -129,8 +129,9 @@ def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations
                    for t, inv in zip(inits, invariants)]
         packed = structure.pack(template, phs)
         with Trace(g) as tc:
-            first = _test(cond, packed)
+            first = _test(cond, packed, g, len(g._ops))
         with Trace(g) as tb:
+            start = len(g._ops)
             res = body(*packed)
             if not isinstance(res, (list, tuple)) and not nest.is_nested(res):
                 res = [res]
@@ -140,9 +141,9 @@ def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations
                 raise ValueError(f"The two structures don't have the same nested structure.\n\n"
                                  f"First structure: {template}\n\nSecond structure: {res}\n\n"
                                  f"More specifically: {e}") from None
-            outs = [identity(structure.to_tensor(x)) for x in structure.flatten(res)]
+            outs = _outputs([structure.to_tensor(x) for x in structure.flatten(res)], g, start)
             _check_loop_shapes(inits, outs, invariants)
-            again = _test(cond, structure.pack(template, outs))
+            again = _test(cond, structure.pack(template, outs), g, len(g._ops))
         loop = _Loop(phs, SubGraph(phs, [first], tc.ops), SubGraph(phs, outs + [again], tb.ops))
         caps = list(dict.fromkeys(loop.first_test.captures + loop.step.captures
                                   + loop.first_test.var_captures + loop.step.var_captures))
@@ -163,12 +164,21 @@ def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations
     return result[0] if single else result
 
 
-def _test(cond, packed):
+def _outputs(ts, g, start):
+    """Sub-graph outputs: a tensor the traced function made is output as is (an identity
+    after a host op would cost a compiled stage per iteration); an outer tensor or a
+    variable becomes an identity inside, so the sub-plan computes each output."""
+    made = set(g._ops[start:])
+    return [t if t.op in made and registry.get(t.op.type).role != "var" else identity(t)
+            for t in ts]
+
+
+def _test(cond, packed, g, start):
     c = convert_to_tensor(cond(*packed))
     if c.dtype != dtypes.bool or c.shape.ndims not in (None, 0):
         raise ValueError(f"Shape must be rank 0 but is rank {c.shape.ndims} for 'LoopCond' "
                          f"(the while_loop condition must return a boolean scalar, got {c})")
-    return identity(c)
+    return _outputs([c], g, start)[0]
 
 
 def _invariants(template, leaves, inits, shape_invariants):
@@ -219,9 +229,9 @@ class _Backward:
     (`tape` positions), the gradients flowing into its outputs and the sums so far ->
     the gradients into its inputs and the new sums."""
 
-    def __init__(self, sub: SubGraph, n, tape_pos, n_dv, n_acc):
+    def __init__(self, sub: SubGraph, n, tape_pos, n_dv, n_acc, host_sum):
         self.sub, self.n, self.tape_pos = sub, n, tape_pos
-        self.n_dv, self.n_acc = n_dv, n_acc
+        self.n_dv, self.n_acc, self.host_sum = n_dv, n_acc, host_sum
 
 
 def _while_grad_np(k, n_iter, *args):
@@ -239,7 +249,10 @@ def _while_grad_np(k, n_iter, *args):
         for j in range(int(n_iter) - 1, -1, -1):
             saved = [tape[j][i] for i in pos] if pos else []
             res = bw.sub.run(k.state, [s[j] for s in stacked] + saved + dv + acc + caps)
-            dv, acc = list(res[:n_dv]), list(res[n_dv:])
+            new_acc = list(res[n_dv:])
+            for i in bw.host_sum:
+                new_acc[i] = acc[i] + new_acc[i]
+            dv, acc = list(res[:n_dv]), new_acc
     return dv + acc if len(dv + acc) != 1 else (dv + acc)[0]
 
 
@@ -266,9 +279,13 @@ def _while_grad(op, *dys):
         ys = [loop.step.outputs[i] for i in fl]
         gs = gradients(ys, [loop.phs[i] for i in fl] + fc, grad_ys=dv) if ys else \
             [None] * (len(fl) + len(fc))
-        d_in = [identity(x) if x is not None else zeros_like(loop.phs[i])
+        d_in = [x if x is not None else zeros_like(loop.phs[i])
                 for x, i in zip(gs[:len(fl)], fl)]
-        sums = [add(a, x) if x is not None else identity(a) for a, x in zip(acc, gs[len(fl):])]
+        # A scalar's gradient (a TensorArray's flow, say) is summed by the WhileGrad op:
+        # adding it in the plan would put a compiled stage after a host op.
+        host_sum = [x is not None and c.shape.ndims == 0 for x, c in zip(gs[len(fl):], fc)]
+        sums = [a if x is None else x if h else add(a, x)
+                for a, x, h in zip(acc, gs[len(fl):], host_sum)]
     saved = _save_for_backward(op, loop, _reached(d_in + sums, set(tr.ops)))
     sub = SubGraph(list(loop.phs) + saved + dv + acc, d_in + sums,
                    set(tr.ops) | loop.step.inside)
@@ -280,7 +297,7 @@ def _while_grad(op, *dys):
                       [op.inputs[i].dtype for i in fl] + [c.dtype for c in fc],
                       {"output_shapes": shapes}, name="WhileGrad")
     gop._py["backward"] = _Backward(sub, n, [loop.saved.index(t) for t in saved], len(fl),
-                                    len(fc))
+                                    len(fc), [i for i, h in enumerate(host_sum) if h])
     grads = [None] * len(op.inputs)
     for k, i in enumerate(fl):
         grads[i] = gop.outputs[k]
