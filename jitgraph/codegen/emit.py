@@ -123,6 +123,7 @@ class StageEmitter:
         self.indent = 1
         self.in_unit = False       # emitting the body of a loop-nest function
         self.alias: dict = {}      # glue local -> the glue local it is a plain copy of
+        self.same: dict = {}       # scalar expression text -> the local holding its value
 
     # -- names -------------------------------------------------------------------
     def fresh(self, prefix="t") -> str:
@@ -273,6 +274,8 @@ class StageEmitter:
             self._emit_group(members)
         else:
             self._emit_op(members[0])
+        if any(registry.get(m.type).store for m in members):
+            self.same.clear()  # a variable changed: an expression reading it is new
 
     def _note_glue(self, members):
         for m in members:
@@ -324,9 +327,16 @@ class StageEmitter:
                 name = self.fresh()
                 self.line(f"{name} = {val}", op)
                 self.line(f"{self.expr[var]}[()] = {name}")
+            elif val in self.same and not d.stateful:
+                # The same pure expression of the same locals (each optimizer update
+                # repeats `1 - beta2_power`): one value, a comment keeps the op's name.
+                name = self.same[val]
+                self.line(f"# {op.name} ({op.type}) is {name}")
             else:
                 name = self.fresh()
                 self.line(f"{name} = {val}", op)
+                if not d.stateful and not self.in_unit:
+                    self.same[val] = name
             self.expr[out], self.is_array[out] = name, False
             return
         ctx = EmitCtx(self, op)
