@@ -191,9 +191,10 @@ def test_full_trace_step_stats_and_timeline(engine):
 
 def test_run_metadata_wire_form_is_tfs():
     pb = pytest.importorskip("tensorboard.compat.proto.config_pb2")
-    a = tf.constant([1.0, 2.0])
+    a = tf.placeholder(tf.float32, [2])
     md = tf.RunMetadata()
-    session(jit=False).run(a * 2.0, options=tf.RunOptions(trace_level=3), run_metadata=md)
+    session(jit=False).run(a * 2.0, {a: [1.0, 2.0]}, options=tf.RunOptions(trace_level=3),
+                           run_metadata=md)
     back = pb.RunMetadata.FromString(md.SerializeToString())
     n = md.step_stats.dev_stats[0].node_stats[0]
     m = back.step_stats.dev_stats[0].node_stats[0]
