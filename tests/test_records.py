@@ -584,3 +584,49 @@ def test_sparse_feature_matches_tf():
                                                                         tf.float32, 4)})
     with pytest.raises(tf.errors.InvalidArgumentError, match="out of range"):
         sess.run(bad)
+
+
+def _elements(sess, ds, limit=50):
+    nxt = ds.make_one_shot_iterator().get_next()
+    out = []
+    for _ in range(limit):
+        try:
+            out.append(sess.run(nxt))
+        except tf.errors.OutOfRangeError:
+            break
+    return out
+
+
+def test_experimental_transformations_match_tf():
+    """Counter, choose/sample_from_datasets, take_while, unique, scan and
+    bucket_by_sequence_length; the lists are TF 1.x's outputs for the same pipelines."""
+    E = tf.data.experimental  # noqa: N806
+    sess = session(jit=False)
+    assert _elements(sess, E.Counter(3, 2).take(4)) == [3, 5, 7, 9]
+    a = tf.data.Dataset.from_tensor_slices(np.array([1, 2, 3], np.int64))
+    b = tf.data.Dataset.from_tensor_slices(np.array([10, 20], np.int64))
+    picks = tf.data.Dataset.from_tensor_slices(np.array([0, 1, 1, 0, 1, 0, 0], np.int64))
+    assert _elements(sess, E.choose_from_datasets([a, b], picks)) == [1, 10, 20, 2, 3]
+    assert _elements(sess, tf.data.Dataset.range(10).apply(
+        E.take_while(lambda x: x < 4))) == [0, 1, 2, 3]
+    assert _elements(sess, tf.data.Dataset.from_tensor_slices(
+        np.array([3, 1, 3, 2, 1], np.int64)).apply(E.unique())) == [3, 1, 2]
+    assert _elements(sess, tf.data.Dataset.range(5).apply(
+        E.scan(np.int64(0), lambda s, x: (s + x, s * 10)))) == [0, 0, 10, 30, 60]
+    seqs = [[1], [1, 2, 3], [1, 2], [1, 2, 3, 4, 5], [9], [5, 6, 7, 8]]
+    ds = tf.data.Dataset.from_generator(lambda: iter(seqs), tf.int64, [None])
+    got = _elements(sess, ds.apply(E.bucket_by_sequence_length(
+        lambda x: tf.shape(x)[0], [3, 5], [2, 2, 2])))
+    assert [g.tolist() for g in got] == [[[1, 0], [1, 2]], [[1, 2, 3, 0], [5, 6, 7, 8]],
+                                         [[9]], [[1, 2, 3, 4, 5]]]
+    got = _elements(sess, ds.apply(E.bucket_by_sequence_length(
+        lambda x: tf.shape(x)[0], [3, 6], [2, 2, 2], pad_to_bucket_boundary=True)))
+    assert [g.tolist() for g in got] == [[[1, 0], [1, 2]], [[1, 2, 3, 0, 0], [1, 2, 3, 4, 5]],
+                                         [[9, 0]], [[5, 6, 7, 8, 0]]]
+    # Sampling: every element of both inputs, in proportion to the weights.
+    s = _elements(sess, E.sample_from_datasets([a.repeat(), b.repeat()], [0.8, 0.2], seed=1),
+                  500)
+    assert sorted(set(int(v) for v in s)) == [1, 2, 3, 10, 20]
+    assert 0.12 < np.mean([v >= 10 for v in s]) < 0.28
+    finite = _elements(sess, E.sample_from_datasets([a, b], seed=3))
+    assert sorted(int(v) for v in finite) == [1, 2, 3, 10, 20]  # each input to its end

@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 from jitgraph.data.dataset import AUTOTUNE, Dataset
+from jitgraph.data.experimental_datasets import (Counter, bucket_by_sequence_length,
+                                                 choose_from_datasets, sample_from_datasets,
+                                                 scan, take_while, unique)
 from jitgraph.data.file_datasets import CsvDataset
 from jitgraph.data.options import (INFINITE_CARDINALITY, UNKNOWN_CARDINALITY,  # noqa: F401
                                    ThreadingOptions)
@@ -10,9 +13,11 @@ from jitgraph.data.record_pipelines import (TFRecordWriter, enumerate_dataset,
                                             make_batched_features_dataset,
                                             parse_example_dataset)
 
-__all__ = ["AUTOTUNE", "CsvDataset", "TFRecordWriter", "enumerate_dataset",
-           "get_single_element", "ignore_errors", "make_batched_features_dataset",
-           "map_and_batch", "parse_example_dataset", "shuffle_and_repeat", "unbatch"]
+__all__ = ["AUTOTUNE", "Counter", "CsvDataset", "TFRecordWriter", "bucket_by_sequence_length",
+           "choose_from_datasets", "enumerate_dataset", "get_single_element", "ignore_errors",
+           "make_batched_features_dataset", "map_and_batch", "parse_example_dataset",
+           "sample_from_datasets", "scan", "shuffle_and_repeat", "take_while", "unbatch",
+           "unique"]
 
 
 def shuffle_and_repeat(buffer_size, count=None, seed=None):
