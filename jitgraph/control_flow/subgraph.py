@@ -103,12 +103,13 @@ class SubGraph:
         """Outputs for fed `values` (inputs, then captures), on the Session's engine."""
         kinds = self._kinds
         if kinds is None:
-            kinds = self._kinds = [None if t.dtype.name == "string" else
-                                   t.dtype.as_numpy_dtype for t in self.feeds]
+            kinds = self._kinds = [
+                (None, None) if t.dtype.name == "string" else
+                (t.dtype.as_numpy_dtype, np.dtype(t.dtype.as_numpy_dtype)) for t in self.feeds]
         # Values from a loop's own runs already have the fed dtype: only the rest convert.
-        vals = [v if k is None or (type(v) is np.ndarray and v.dtype == k and v.ndim)
-                or type(v) is k else _feed_value(v, k)
-                for v, k in zip(values, kinds)]
+        vals = [v if k is None or type(v) is k or (
+            type(v) is np.ndarray and v.dtype is dt and v.ndim) else _feed_value(v, k)
+            for v, (k, dt) in zip(values, kinds)]
         jit = getattr(state, "jit", None)
         if jit is None:
             from jitgraph import config

@@ -50,7 +50,7 @@ class _Store:
                               f"size is: {len(self.items)}")
             self.items.extend([None] * (i + 1 - len(self.items)))
         value = np.array(value, dtype=self.dtype, copy=True)
-        if not self.element_shape.is_compatible_with(TensorShape(value.shape)):
+        if not _fits(self.element_shape, value.shape):
             raise errors.InvalidArgumentError(
                 None, op, f"Could not write to TensorArray index {i} because the value shape "
                           f"is {_fmt(value.shape)} which is incompatible with the TensorArray's "
@@ -121,6 +121,12 @@ class _Store:
                           f"{value.shape[0] if value.ndim else 0}")
         for k, i in enumerate(idx):
             self.write(op, i, value[k], replay)
+
+
+def _fits(static: TensorShape, shape) -> bool:
+    dims = static.as_tuple()
+    return dims is None or (len(dims) == len(shape) and all(
+        d is None or d == n for d, n in zip(dims, shape)))
 
 
 def _fmt(shape):
