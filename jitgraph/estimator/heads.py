@@ -104,8 +104,13 @@ class BinaryClassHead(_Head):
         hit = math_ops.cast(math_ops.equal(pred, lab), dtypes.float32)
         pw = pred if w is None else pred * w
         lw = lab if w is None else lab * w
+        from jitgraph.estimator.auc import auc
         return {"accuracy": metrics.mean(hit, w, name="accuracy"),
                 "accuracy_baseline": (base_value, base_update),
+                "auc": auc(ids, preds["logistic"], w, name="auc"),
+                "auc_precision_recall": auc(ids, preds["logistic"], w, curve="PR",
+                                            name="auc_precision_recall",
+                                            summation_method="careful_interpolation"),
                 "average_loss": metrics.mean(unweighted, w, name="average_loss"),
                 "label/mean": label_mean,
                 "prediction/mean": metrics.mean(preds["logistic"], w, name="prediction/mean"),

@@ -156,7 +156,7 @@ def _batches(n, batch, epochs):
 
 
 def _train_eval(feeds, train, loss_sum, fetch_final, eval_parts, pred, data, batch=8,
-                epochs=3, eval_batch=16):
+                epochs=3, eval_batch=16, streaming=None):
     """Trains on numpy_input_fn-style batches, then evaluates as Estimator.evaluate does:
     `loss` is the mean of the batch losses, the rest streaming means."""
     n = len(data[0])
@@ -173,6 +173,12 @@ def _train_eval(feeds, train, loss_sum, fetch_final, eval_parts, pred, data, bat
                 parts[k].append(sess.run((num, den), fd))
         metrics = {k: r8(sum(a for a, _ in v) / sum(b for _, b in v)) for k, v in parts.items()}
         metrics["loss"] = r8(np.mean(batch_losses))
+        if streaming:  # TF's own streaming metrics over the same batches
+            sess.run(tf.local_variables_initializer())
+            for idx in _batches(n, eval_batch, 1):
+                sess.run([u for _, u in streaming.values()],
+                         {p: a[idx] for p, a in zip(feeds, data)})
+            metrics.update({k: r8(sess.run(v)) for k, (v, _) in streaming.items()})
         preds = sess.run(pred, {p: a[:5] for p, a in zip(feeds, data)})
     return final, metrics, preds
 
@@ -243,7 +249,11 @@ def section_estimator():
          "prediction/mean": (tf.reduce_sum(tf.sigmoid(logits)), cnt),
          "precision": (tf.reduce_sum(cls * lab), tf.reduce_sum(cls)),
          "recall": (tf.reduce_sum(cls * lab), tf.reduce_sum(lab))},
-        tf.sigmoid(logits), (xc, binary))
+        tf.sigmoid(logits), (xc, binary),
+        streaming={"auc": tf.metrics.auc(lab, tf.sigmoid(logits)),
+                   "auc_precision_recall": tf.metrics.auc(
+                       lab, tf.sigmoid(logits), curve="PR",
+                       summation_method="careful_interpolation")})
     metrics["accuracy_baseline"] = r8(max(metrics["label/mean"], 1 - metrics["label/mean"]))
     out["dnn_classifier"] = {"weights": {k: flat(a) for k, a in final.items()},
                              "metrics": metrics, "logistic": flat(preds)}
