@@ -230,3 +230,25 @@ def test_subclassed_model_and_backend_helpers(capsys):
         net.compile("sgd", "nope")
     with pytest.raises(TypeError, match="Keyword argument not understood"):
         tf.keras.layers.Dense(2, bogus=1)
+
+
+def test_weights_checkpoint_summary_callbacks_and_function(tmp_path, capsys):
+    m = reference_data.mlp_data()
+    model = keras_sequential(tf.keras, m["W1"], m["b1"], m["W2"], m["b2"], input_shape=(6,))
+    model.compile(tf.keras.optimizers.SGD(0.1, clipnorm=1.0), "sparse_categorical_crossentropy")
+    before = model.get_weights()
+    path = str(tmp_path / "weights")
+    model.save_weights(path)
+    seen = []
+    stop = tf.keras.callbacks.EarlyStopping(monitor="loss", patience=0, min_delta=10.0)
+    h = model.fit(m["X"], m["labels"], epochs=5, verbose=0,
+                  callbacks=[stop, tf.keras.callbacks.LambdaCallback(
+                      on_epoch_end=lambda epoch, logs: seen.append(epoch))])
+    assert len(h.history["loss"]) == 2 and seen == [0, 1]  # no 10.0 improvement: stops
+    model.load_weights(path)
+    assert_structures_close(model.get_weights(), before)
+    model.summary()
+    out = capsys.readouterr().out
+    assert "dense (Dense)" in out and f"Total params: {model.count_params():,}" in out
+    f = K.function([model.inputs[0]], [model.outputs[0]])
+    np.testing.assert_allclose(f([m["X"][:3]])[0], model.predict(m["X"][:3]), rtol=1e-6)
