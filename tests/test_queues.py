@@ -168,3 +168,27 @@ def test_coordinator_reports_the_first_error_and_limit_epochs():
         sess.run(once)
     with pytest.raises(ValueError, match="No default session is registered"):
         tf.train.start_queue_runners()
+
+
+def test_whole_file_reader_and_read_up_to(tmp_path):
+    names = []
+    for i in range(2):
+        p = tmp_path / f"r{i}.txt"
+        p.write_bytes(b"header\n" + b"".join(b"line%d%d\n" % (i, j) for j in range(3)))
+        names.append(str(p))
+    files = tf.train.string_input_producer(names, num_epochs=1, shuffle=False)
+    keys, lines = tf.TextLineReader(skip_header_lines=1).read_up_to(files, 4)
+    whole_q = tf.train.string_input_producer(names, num_epochs=1, shuffle=False)
+    wkey, wval = tf.WholeFileReader().read(whole_q)
+    sess = session(jit="interp")
+    coord = tf.train.Coordinator()
+    threads = tf.train.start_queue_runners(sess=sess, coord=coord)
+    k, v = sess.run((keys, lines))
+    assert v.tolist() == [b"line00", b"line01", b"line02", b"line10"]
+    assert k[0] == f"{names[0]}:2".encode() and k[3] == f"{names[1]}:2".encode()
+    assert sess.run(lines).tolist() == [b"line11", b"line12"]  # the input's end: fewer
+    with pytest.raises(tf.errors.OutOfRangeError):
+        sess.run(lines)
+    assert sess.run((wkey, wval)) == (names[0].encode(), open(names[0], "rb").read())
+    coord.request_stop()
+    coord.join(threads)
