@@ -164,3 +164,12 @@ def test_case_without_default_asserts_some_predicate_holds():
     assert sess.run(r, {v: -1.0}) == -2.0 and sess.run(r, {v: 6.0}) == 7.0
     with pytest.raises(tf.errors.InvalidArgumentError, match="None of the conditions"):
         sess.run(r, {v: 1.0})
+
+
+def test_gradient_through_a_loop_variable_whose_shape_grows():
+    def build(x):
+        _, s = tf.while_loop(lambda k, s: k < 2, lambda k, s: (k + 1, tf.concat([s, tf.sin(s)], 0)),
+                             [0, x], shape_invariants=[tf.TensorShape([]), tf.TensorShape([None])])
+        return s * s
+
+    check_gradients(build, {"x": np.array([0.3, -0.7])}, engine="interp")

@@ -3,10 +3,11 @@
 The body is traced once on placeholders for the loop variables, together with the
 condition applied to its results, so one run of the body's plan is one iteration
 (and its test). The op also outputs the iteration count and, once a gradient of it
-is built, the loop variables each iteration started from. Its gradient is a
-`WhileGrad` loop over those, backwards: each step recomputes the body from the
-stored loop variables and runs the body's gradient (one plan, compiled on the JIT
-engine), summing the gradients of the outer tensors the body reads.
+is built, a tape: per iteration, the loop variables it started from and the body
+tensors the gradient reads. Its gradient is a `WhileGrad` loop over the tape,
+backwards: each step runs the body's gradient on what the tape kept (one plan,
+compiled on the JIT engine, recomputing only what was not kept), summing the
+gradients of the outer tensors the body reads.
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import numpy as np
 
 from jitgraph.control_flow import structure
 from jitgraph.control_flow.subgraph import SubGraph, Trace, replay
-from jitgraph.framework import dtypes, errors, nest
+from jitgraph.framework import dtypes, nest
 from jitgraph.framework.graph import get_default_graph
 from jitgraph.framework.tensor_shape import TensorShape
 from jitgraph.ops.array_ops import identity, zeros_like
@@ -37,50 +38,44 @@ class _Loop:
         self.saving: SubGraph | None = None
 
 
+class _Tape:
+    """One run's tape (an object, not a list: as a value it stays one 0-d element)."""
+
+    __slots__ = ("entries",)
+
+    def __init__(self):
+        self.entries = []
+
+
 def _while_np(k, *args):
     loop: _Loop = k.op._py["loop"]
     n = loop.n
     vals, limit = list(args[:n]), int(args[n])
     caps = list(args[n + 1:])
     first_caps = [caps[i] for i in k.op._py["first_pos"]]
-    history = [[] for _ in range(n)] if loop.keep_history else None
-    saving = loop.saving is not None and history is not None
+    # A gradient's tape: per iteration, the loop variables it started from and the body
+    # tensors the backward step reads (a list: shapes may vary between iterations).
+    tape = _Tape() if loop.keep_history else None
+    saving = loop.saving is not None and tape is not None
     step = loop.saving if saving else loop.step
     step_caps = [caps[i] for i in k.op._py["saving_pos" if saving else "step_pos"]]
-    tape = []
     it = 0
     go = limit != 0 and bool(loop.first_test.run(k.state, vals + first_caps)[0])
     while go:
-        if history is not None:
-            for h, v in zip(history, vals):
-                h.append(v)
         res = step.run(k.state, vals + step_caps)
+        if tape is not None:
+            tape.entries.append(vals + res[n + 1:])
         vals, go = res[:n], bool(res[n])
-        if saving:
-            tape.append(res[n + 1:])
         it += 1
         if 0 <= limit <= it:
             break
-    stacked = []
-    for i, v in enumerate(vals):
-        dt = k.op.outputs[i].dtype.as_numpy_dtype
-        if history is None or not history[i]:
-            stacked.append(np.zeros((0,) + np.shape(v), dt))
-            continue
-        try:
-            stacked.append(np.stack([np.asarray(x, dt) for x in history[i]]))
-        except ValueError:
-            raise errors.UnimplementedError(
-                None, k.op, f"jitgraph: the gradient of a while_loop needs loop variable {i} "
-                            "to keep one shape in every iteration") from None
     held = np.empty((), dtype=object)
     held[()] = tape
-    return vals + [np.int32(it)] + stacked + [held]
+    return vals + [np.int32(it), held]
 
 
 def _while_shapes(s):
-    shapes = list(s.attrs["output_shapes"])
-    return shapes + [()] + [None if x is None else (None,) + tuple(x) for x in shapes] + [()]
+    return list(s.attrs["output_shapes"]) + [(), ()]
 
 
 register("While", shape=_while_shapes, numpy=_while_np,
@@ -153,8 +148,7 @@ def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations
         shapes = [TensorShape(inv).as_tuple() for inv in invariants]
         with g.control_dependencies(loop.first_test.outer_control + loop.step.outer_control):
             op = make_op("While", inits + [limit] + caps,
-                         [t.dtype for t in inits] + [dtypes.int32] + [t.dtype for t in inits]
-                         + [dtypes.string],
+                         [t.dtype for t in inits] + [dtypes.int32, dtypes.string],
                          {"output_shapes": shapes, "back_prop": back_prop,
                           "parallel_iterations": parallel_iterations}, name="While")
         op._py["loop"] = loop
@@ -237,18 +231,18 @@ class _Backward:
 def _while_grad_np(k, n_iter, *args):
     bw: _Backward = k.op._py["backward"]
     n, n_dv, n_acc = bw.n, bw.n_dv, bw.n_acc
-    stacked = args[:n]
-    tape = args[n][()] if isinstance(args[n], np.ndarray) else args[n]
-    dv = list(args[n + 1:n + 1 + n_dv])
-    wrt = args[n + 1 + n_dv:n + 1 + n_dv + n_acc]
-    caps = list(args[n + 1 + n_dv + n_acc:])
+    tape = (args[0][()] if isinstance(args[0], np.ndarray) else args[0]).entries
+    dv = list(args[1:1 + n_dv])
+    wrt = args[1 + n_dv:1 + n_dv + n_acc]
+    caps = list(args[1 + n_dv + n_acc:])
     acc = [np.zeros(np.shape(c), t.dtype.as_numpy_dtype)
            for c, t in zip(wrt, k.op.outputs[n_dv:])]
     pos = bw.tape_pos
     with replay(k.state):
         for j in range(int(n_iter) - 1, -1, -1):
-            saved = [tape[j][i] for i in pos] if pos else []
-            res = bw.sub.run(k.state, [s[j] for s in stacked] + saved + dv + acc + caps)
+            entry = tape[j]
+            saved = [entry[n + i] for i in pos]
+            res = bw.sub.run(k.state, entry[:n] + saved + dv + acc + caps)
             new_acc = list(res[n_dv:])
             for i in bw.host_sum:
                 new_acc[i] = acc[i] + new_acc[i]
@@ -290,8 +284,7 @@ def _while_grad(op, *dys):
     sub = SubGraph(list(loop.phs) + saved + dv + acc, d_in + sums,
                    set(tr.ops) | loop.step.inside)
     shapes = [loop.phs[i].shape.as_tuple() for i in fl] + [c.shape.as_tuple() for c in fc]
-    inputs = ([op.outputs[n]] + op.outputs[n + 1:2 * n + 2] + d_final + fc + sub.captures
-              + sub.var_captures)
+    inputs = op.outputs[n:n + 2] + d_final + fc + sub.captures + sub.var_captures
     with g.control_dependencies(sub.outer_control):
         gop = make_op("WhileGrad", inputs,
                       [op.inputs[i].dtype for i in fl] + [c.dtype for c in fc],
