@@ -630,3 +630,30 @@ def test_experimental_transformations_match_tf():
     assert 0.12 < np.mean([v >= 10 for v in s]) < 0.28
     finite = _elements(sess, E.sample_from_datasets([a, b], seed=3))
     assert sorted(int(v) for v in finite) == [1, 2, 3, 10, 20]  # each input to its end
+
+
+def test_make_csv_dataset_matches_tf(tmp_path):
+    (tmp_path / "a.csv").write_text("age,fare,name,survived,big\n22,7.25,Braund,0,3000000000\n"
+                                    "38,71.3,Cumings,1,1\n26,,\"Heik, Miss\",1,2\n")
+    (tmp_path / "b.csv").write_text("age,fare,name,survived,big\n35,53.1,Futrelle,1,5\n")
+    ds = tf.data.experimental.make_csv_dataset(str(tmp_path / "*.csv"), 2,
+                                               label_name="survived", num_epochs=1,
+                                               shuffle=False)
+    feats, label = ds.make_one_shot_iterator().get_next()
+    assert {k: v.dtype for k, v in feats.items()} == {  # TF's inferred types
+        "age": tf.int32, "fare": tf.float32, "name": tf.string, "big": tf.int64}
+    sess = session(jit=False)
+    got = [sess.run((feats, label)) for _ in range(2)]
+    with pytest.raises(tf.errors.OutOfRangeError):
+        sess.run(label)
+    f0, l0 = got[0]
+    f1, l1 = got[1]
+    assert (f0["age"].tolist(), f0["big"].tolist(), l0.tolist()) == ([22, 38], [3000000000, 1],
+                                                                     [0, 1])
+    assert f1["name"].tolist() == [b"Heik, Miss", b"Futrelle"]
+    np.testing.assert_array_equal(f1["fare"], np.float32([0.0, 53.1]))  # missing: 0, as TF
+    ds = tf.data.experimental.make_csv_dataset(str(tmp_path / "a.csv"), 3,
+                                               select_columns=["age", "name"], num_epochs=1,
+                                               shuffle=False, column_defaults=[0, "?"])
+    out = sess.run(ds.make_one_shot_iterator().get_next())
+    assert sorted(out) == ["age", "name"] and out["age"].tolist() == [22, 38, 26]

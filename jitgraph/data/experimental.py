@@ -11,11 +11,12 @@ from jitgraph.data.options import (INFINITE_CARDINALITY, UNKNOWN_CARDINALITY,  #
 from jitgraph.data.record_pipelines import (TFRecordWriter, enumerate_dataset,
                                             get_single_element, ignore_errors,
                                             make_batched_features_dataset,
-                                            parse_example_dataset)
+                                            make_csv_dataset, parse_example_dataset)
 
 __all__ = ["AUTOTUNE", "Counter", "CsvDataset", "TFRecordWriter", "bucket_by_sequence_length",
            "choose_from_datasets", "enumerate_dataset", "get_single_element", "ignore_errors",
-           "make_batched_features_dataset", "map_and_batch", "parse_example_dataset",
+           "make_batched_features_dataset", "make_csv_dataset", "map_and_batch",
+           "parse_example_dataset",
            "sample_from_datasets", "scan", "shuffle_and_repeat", "take_while", "unbatch",
            "unique"]
 

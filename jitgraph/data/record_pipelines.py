@@ -1,8 +1,10 @@
 """`tf.data.experimental` helpers for record pipelines: parse_example_dataset,
-make_batched_features_dataset, ignore_errors, enumerate_dataset, get_single_element and
-the TFRecordWriter that writes a dataset of strings to a file.
+make_batched_features_dataset, make_csv_dataset, ignore_errors, enumerate_dataset,
+get_single_element and the TFRecordWriter that writes a dataset of strings to a file.
 """
 from __future__ import annotations
+
+import glob
 
 import numpy as np
 
@@ -49,6 +51,114 @@ def make_batched_features_dataset(file_pattern, batch_size, features, reader=Non
                              f"`features` keys.")
         ds = ds.map(lambda d: ({k: v for k, v in d.items() if k != label_key}, d[label_key]))
     return ds
+
+
+# -- CSV files as feature dicts ------------------------------------------------------------
+_INFERRED = (dtypes.int32, dtypes.int64, dtypes.float32, dtypes.float64, dtypes.string)
+
+
+def _parses_as(value: str, dtype) -> bool:
+    try:
+        if dtype.is_integer:
+            v = int(value, 10)
+            info = np.iinfo(dtype.as_numpy_dtype)
+            return info.min <= v <= info.max
+        if dtype.is_floating:
+            v = float(value)
+            return dtype == dtypes.float64 or np.isinf(v) or \
+                np.isfinite(np.float32(v))  # a float32 holds it
+        return True
+    except ValueError:
+        return False
+
+
+def _infer_types(rows, ncols, na_value):
+    """TF's column type inference: the first of int32, int64, float32, float64, string
+    that every non-missing value of the column parses as."""
+    kinds = [0] * ncols
+    for row in rows:
+        for c, v in enumerate(row[:ncols]):
+            if v in ("", na_value):
+                continue
+            while not _parses_as(v, _INFERRED[kinds[c]]):
+                kinds[c] += 1
+    return [_INFERRED[k] for k in kinds]
+
+
+def make_csv_dataset(file_pattern, batch_size, column_names=None, column_defaults=None,
+                     label_name=None, select_columns=None, field_delim=",",
+                     use_quote_delim=True, na_value="", header=True, num_epochs=None,
+                     shuffle=True, shuffle_buffer_size=10000, shuffle_seed=None,
+                     prefetch_buffer_size=None, num_parallel_reads=None, sloppy=False,
+                     num_rows_for_inference=100, compression_type=None, ignore_errors=False):
+    """Batches of CSV rows as dicts of column name -> tensor (with `label_name`:
+    (features, label) pairs). Column names come from the first file's header unless
+    given; column types are inferred from its first `num_rows_for_inference` rows unless
+    `column_defaults` says (a missing value of an inferred column is 0 or "")."""
+    import csv as _csv
+
+    from jitgraph.data.file_datasets import CsvDataset, _lines
+    patterns = [file_pattern] if isinstance(file_pattern, (str, bytes)) else list(file_pattern)
+    files = sorted({f for p in patterns for f in glob.glob(
+        p.decode() if isinstance(p, bytes) else p)})
+    if not files:
+        raise ValueError(f"No files match `file_pattern` {file_pattern}.")
+    kind = compression_name(compression_type)
+    sample = []
+    if column_names is None or column_defaults is None:
+        lines = (ln.decode() for ln in _lines(files[0], kind))
+        reader = _csv.reader(lines, delimiter=field_delim,
+                             quoting=_csv.QUOTE_MINIMAL if use_quote_delim else _csv.QUOTE_NONE)
+        first = next(reader, None)
+        if column_names is None:
+            if not header:
+                raise ValueError("Cannot infer column names without a header line.")
+            column_names = first
+        elif not header and first is not None:
+            sample.append(first)
+        for _ in range(num_rows_for_inference):
+            row = next(reader, None)
+            if row is None:
+                break
+            sample.append(row)
+    column_names = list(column_names)
+    if len(set(column_names)) != len(column_names):
+        raise ValueError("Cannot have duplicate column names.")
+    select = None
+    if select_columns is not None:
+        select = sorted(c if isinstance(c, int) else column_names.index(c)
+                        for c in select_columns)
+        names = [column_names[c] for c in select]
+    else:
+        names = column_names
+    if column_defaults is None:
+        types = _infer_types(sample, len(column_names), na_value)
+        if select is not None:
+            types = [types[c] for c in select]
+        # an inferred column's missing value is its type's zero, as in TF
+        column_defaults = [convert_to_tensor([b""] if t == dtypes.string else
+                                             np.zeros(1, t.as_numpy_dtype), dtype=t)
+                           for t in types]
+    if label_name is not None and label_name not in names:
+        raise ValueError(f"`label_name` provided must be one of the columns: {names}")
+    name_ds = Dataset.list_files(files, shuffle=shuffle, seed=shuffle_seed)
+    ds = name_ds.flat_map(lambda f: CsvDataset(
+        f, column_defaults, compression_type=compression_type, header=header,
+        field_delim=field_delim, use_quote_delim=use_quote_delim, na_value=na_value,
+        select_cols=select))
+    if ignore_errors:
+        ds = _IgnoreErrors(ds)
+    if shuffle:
+        ds = ds.shuffle(shuffle_buffer_size, seed=shuffle_seed)
+    ds = ds.repeat(num_epochs).batch(batch_size, drop_remainder=num_epochs is None)
+
+    def to_dict(*cols):
+        feats = dict(zip(names, cols))
+        if label_name is None:
+            return feats
+        label = feats.pop(label_name)
+        return feats, label
+    return ds.map(to_dict)
 
 
 class _IgnoreErrors(Dataset):
@@ -156,4 +266,4 @@ class TFRecordWriter:
 
 
 __all__ = ["TFRecordWriter", "enumerate_dataset", "get_single_element", "ignore_errors",
-           "make_batched_features_dataset", "parse_example_dataset"]
+           "make_batched_features_dataset", "make_csv_dataset", "parse_example_dataset"]
