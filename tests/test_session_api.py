@@ -238,3 +238,8 @@ def test_make_callable_checks_feeds_as_run_does():
         f(np.ones((2,), np.float32))
     strided = np.ones((4, 4), np.float32)[:, ::2]  # not C-contiguous: copied by the converter
     np.testing.assert_array_equal(f(strided), np.full((4, 2), 2.0))
+
+
+def test_timeline_under_tfs_path():
+    from jitgraph.python.client import timeline as tf_path
+    assert tf_path.Timeline is timeline.Timeline
