@@ -105,6 +105,7 @@ class _Runner:
         env["run_ops"], env["plan"], env["state"] = interpreter.run_ops, self.plan, self.state
         env["host_ops"] = [st.ops for st in self.plan.stages if st.kind == "host"]
         env["kernel_arg"] = _kernel_arg
+        env["read_value"] = functools.partial(_read_value, self.plan, self.state)
         env["stage_error"] = functools.partial(_fast_stage_error, self.plan, st, self.state)
         ns = {}
         exec(self._fast_src, env, ns)  # noqa: S102 - our own generated runner, see above
@@ -222,6 +223,10 @@ def _sparse_feeds(feed_dict):
         out[k.values] = values
         out[k.dense_shape] = dense_shape
     return out
+
+
+def _read_value(plan, state, t):
+    return interpreter.value_of(t, {}, plan, state)
 
 
 def _kernel_arg(v):

@@ -178,3 +178,15 @@ def test_run_options_accepted():
     c = tf.constant(1.0)
     sess = tf.Session(config=tf.ConfigProto(log_device_placement=False))
     assert sess.run(c, options=tf.RunOptions(), run_metadata=tf.RunMetadata()) == 1.0
+
+
+def test_fetching_a_variable_the_compiled_stage_does_not_touch():
+    # The one-stage fast runner once looked such a fetch up among the constants (KeyError).
+    x = tf.placeholder(tf.float32, [None])
+    gs = tf.train.get_or_create_global_step()
+    m, update = tf.metrics.mean(x)
+    sess = tf.Session()
+    sess.run([tf.global_variables_initializer(), tf.local_variables_initializer()])
+    sess.run(update, {x: np.array([1.0, 3.0], np.float32)})
+    for _ in range(3):  # the first run binds the fast runner, later ones use it
+        assert sess.run({"m": m, "gs": gs}, {x: np.ones(2, np.float32)}) == {"m": 2.0, "gs": 0}

@@ -66,9 +66,13 @@ def fast_runner_source(plan, st):
             env[f"hf{i}"] = f
             e = f"env[hf{i}]"
             copy = True
-        else:
+        elif f in plan.consts:
             env[f"k{i}"] = plan.consts[f]
             e = f"k{i}"
+            copy = True
+        else:  # a variable the stage neither reads nor writes: its buffer now
+            env[f"q{i}"] = f
+            e = f"read_value(q{i})"
             copy = True
         if rank0:
             e = f"{npt}({e}[()] if type({e}) is np.ndarray else {e})"
