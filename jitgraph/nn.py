@@ -214,3 +214,6 @@ from jitgraph.ops.candidate_sampling_ops import (compute_accidental_hits,  # noq
 __all__ += ["compute_accidental_hits", "fused_batch_norm", "local_response_normalization",
             "log_uniform_candidate_sampler", "lrn", "nce_loss", "sampled_softmax_loss",
             "uniform_candidate_sampler"]
+from jitgraph.ops.sparse_ops import embedding_lookup_sparse  # noqa: E402
+
+__all__ += ["embedding_lookup_sparse"]

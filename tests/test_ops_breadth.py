@@ -1,6 +1,7 @@
 """nn and math op breadth (issue 14): special functions, segment reductions, N-d gathers
 and scatters, variable scatters, dynamic partition/stitch, cumprod, einsum, sampled losses
 (nce_loss, sampled_softmax_loss) and their samplers, fused_batch_norm, lrn; values and
+sparse tensors (fed, fetched, densified, multiplied, embedding_lookup_sparse); values and
 gradients against TF 1.x's numbers on both engines, gradients against finite differences.
 
 The graphs are those of tests/reference/make_ops_breadth.py, built here with jitgraph;
@@ -40,17 +41,17 @@ def test_values_and_gradients_match_tf_on_both_engines(name):
 
 
 def test_compiled_forms_match_tf():
-    # One graph, one compile, through every emitter: the fused special functions, a sorted
-    # and an unsorted segment reduction, gather_nd, scatter_nd, a tensor scatter, and
-    # einsums (batched matmuls).
+    # One graph, one compile, through every new emitter: the fused special functions, a
+    # sorted and an unsorted segment reduction, gather_nd, scatter_nd, a tensor scatter.
+    # (einsum and the sparse ops are compositions of these and of matmuls: the slow test
+    # runs them, and every graph's gradients, on both engines.)
     x, x_value, special = ref.special(tf)
     d, d_value, segments = ref.segments(tf)
     p, p_value, gathers = ref.gather_scatter(tf)
-    e, e_value, einsums = ref.einsums(tf)
-    got = run_both(special[:14] + [segments[1], segments[6]] + gathers[:3] + [gathers[4]]
-                   + einsums[1:3], {x: x_value, d: d_value, p: p_value, e: e_value})
+    got = run_both(special[:14] + [segments[1], segments[6]] + gathers[:3] + [gathers[4]],
+                   {x: x_value, d: d_value, p: p_value})
     _assert_tf(got, TF["special"][:14] + [TF["segments"][1], TF["segments"][6]]
-               + TF["gather_scatter"][:3] + [TF["gather_scatter"][4]] + TF["einsums"][1:3])
+               + TF["gather_scatter"][:3] + [TF["gather_scatter"][4]])
 
 
 def test_variable_scatters_in_order_match_tf():
@@ -181,3 +182,21 @@ def test_nce_loss_trains_a_word_embedding_on_both_engines():
         curves.append([sess.run([train, loss], feed)[1] for _ in range(12)])
     np.testing.assert_allclose(curves[0], curves[1], rtol=1e-4)
     assert curves[0][-1] < 0.7 * curves[0][0]
+
+
+def test_sparse_tensors_feed_and_fetch_as_tf():
+    sp = tf.sparse_placeholder(tf.float32, shape=[2, 3])
+    doubled = tf.SparseTensor(sp.indices, sp.values * 2.0, sp.dense_shape)
+    sess = session(jit="interp")
+    value = tf.SparseTensorValue([[0, 2], [1, 0]], np.array([1.5, -1.0], np.float32), [2, 3])
+    got = sess.run(doubled, {sp: value})
+    assert isinstance(got, tf.SparseTensorValue)
+    np.testing.assert_array_equal(got.indices, [[0, 2], [1, 0]])
+    np.testing.assert_array_equal(got.values, [3.0, -2.0])
+    np.testing.assert_array_equal(got.dense_shape, [2, 3])
+    # A plain (indices, values, dense_shape) tuple feeds it too; dense_shape defaults.
+    dense = sess.run(tf.sparse_tensor_to_dense(sp), {sp: ([[1, 1]], [4.0], [2, 3])})
+    np.testing.assert_array_equal(dense, [[0, 0, 0], [0, 4, 0]])
+    assert tf.sparse_tensor_to_dense(sp).shape.ndims == 2
+    with pytest.raises(TypeError, match="SparseTensorValue"):
+        sess.run(sp.values, {sp: 3.0})

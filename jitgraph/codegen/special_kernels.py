@@ -50,12 +50,19 @@ def digamma(x):
 
 @njit(**_EXACT)
 def trigamma(x):
+    # Not recursive: Numba's cache cannot reload a self-calling function (LLVM aborts on
+    # the unresolved symbol in the next process).
     x = float(x)
     if x <= 0.0 and x == math.floor(x):
         return math.inf
     if x < 0.0:  # reflection: psi1(x) = -psi1(1 - x) + (pi / sin(pi x))^2
         s = math.pi / math.sin(math.pi * x)
-        return -trigamma(1.0 - x) + s * s
+        return -_trigamma_positive(1.0 - x) + s * s
+    return _trigamma_positive(x)
+
+
+@njit(**_EXACT)
+def _trigamma_positive(x):
     r = 0.0
     while x < 6.0:
         r += 1.0 / (x * x)

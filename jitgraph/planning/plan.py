@@ -433,7 +433,8 @@ def fold_constants(ops, kinds, shapes) -> dict:
             v = d.numpy(registry.KernelCtx(op), *args)
         except Exception:  # noqa: BLE001 - it fails at run time, on each engine, as TF's would
             continue
-        v = np.array(v, dtype=out.dtype.as_numpy_dtype)
+        # C order: a folded Transpose is a strided view, which compiled stages do not take.
+        v = np.array(v, dtype=out.dtype.as_numpy_dtype, order="C")
         if v.shape != tuple(shape):
             continue
         values[out] = folded[out] = v

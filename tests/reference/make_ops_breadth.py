@@ -129,6 +129,27 @@ def einsums(tf):
     return a, rs.rand(2, 3).astype(np.float32), outs + tf.gradients(loss, a)
 
 
+def sparse(tf):
+    """Sparse inputs fed as a SparseTensorValue; dense results and gradients."""
+    sp = tf.sparse_placeholder(tf.float32, shape=[3, 4])
+    params = tf.constant(np.arange(20, dtype=np.float32).reshape(5, 4) / 10)
+    ids = tf.SparseTensor([[0, 0], [0, 1], [2, 0]], tf.constant([1, 3, 4], tf.int64), [3, 2])
+    weights = tf.SparseTensor([[0, 0], [0, 1], [2, 0]], sp.values[:3] + 1.0, [3, 2])
+    dense = tf.sparse_tensor_to_dense(sp, default_value=-1.0)
+    b = tf.constant(np.arange(12, dtype=np.float32).reshape(4, 3))
+    outs = [dense, tf.sparse_tensor_dense_matmul(sp, b),
+            tf.sparse_tensor_dense_matmul(sp, tf.transpose(b), adjoint_b=True),
+            tf.sparse_to_dense([1, 3], [5], 7.0), tf.sparse_add(sp, tf.ones([3, 4]))]
+    outs += [tf.nn.embedding_lookup_sparse(params, ids, None, combiner=c)
+             for c in ("sum", "mean", "sqrtn")]
+    outs += [tf.nn.embedding_lookup_sparse(params, ids, weights, combiner=c)
+             for c in ("sum", "sqrtn")]
+    loss = tf.add_n([tf.reduce_sum(o * o) for o in outs[1:3] + outs[4:]])
+    value = tf.SparseTensorValue([[0, 1], [1, 0], [2, 3]],
+                                 np.array([5.0, -2.0, 6.0], np.float32), [3, 4])
+    return sp, value, outs + tf.gradients(loss, sp.values)
+
+
 def variable_scatters(tf):
     """Each update ordered after the one before; the variable's final value."""
     v = tf.Variable(np.arange(8, dtype=np.float32).reshape(4, 2))
@@ -150,7 +171,7 @@ def variable_scatters(tf):
 
 
 GRAPHS = ["special", "gamma_edges", "segments", "gather_scatter", "partitions", "nn_ops",
-          "sampler_counts", "einsums"]
+          "sampler_counts", "einsums", "sparse"]
 
 
 def main():
