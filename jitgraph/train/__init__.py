@@ -25,6 +25,7 @@ from jitgraph.checkpoint.reader import (CheckpointReader, NewCheckpointReader, l
                                         load_checkpoint)
 from jitgraph.train.checkpoint_utils import init_from_checkpoint
 from jitgraph.train.moving_averages import ExponentialMovingAverage
+from jitgraph.train.profiler_hook import ProfilerHook
 from jitgraph.train.session_run_hook import (SessionRunArgs, SessionRunContext,
                                              SessionRunHook, SessionRunValues)
 from jitgraph.train.hooks import (CheckpointSaverHook, CheckpointSaverListener, FeedFnHook,

@@ -192,6 +192,19 @@ class _Coordinator:
         pass
 
 
+def _merge_run_options(options, asked, run_metadata):
+    """(RunOptions with the highest trace level and timeout asked, a RunMetadata for the
+    trace): what a hooked run passes when hooks ask for options."""
+    from jitgraph.config_proto import RunMetadata, RunOptions
+    merged = RunOptions()
+    if options is not None:
+        merged.CopyFrom(options)
+    for o in asked:
+        merged.trace_level = max(merged.trace_level, o.trace_level)
+        merged.timeout_in_ms = max(merged.timeout_in_ms, o.timeout_in_ms)
+    return merged, run_metadata if run_metadata is not None else RunMetadata()
+
+
 def _merge_feeds(user_feeds, hook_feeds):
     if not hook_feeds:
         return user_feeds
@@ -262,6 +275,9 @@ class _MonitoredSession:
                 hook_feeds.update(req.feed_dict)
         fetching = [(h, req.fetches) for h, req in requests
                     if req is not None and req.fetches is not None]
+        asked = [req.options for _, req in requests if req is not None and req.options]
+        if asked:  # a hook's RunOptions (a trace): merged as TF merges them
+            options, run_metadata = _merge_run_options(options, asked, run_metadata)
         results = self._sess.run([fetches] + [f for _, f in fetching],
                                  feed_dict=_merge_feeds(feed_dict, hook_feeds),
                                  options=options, run_metadata=run_metadata)
