@@ -107,6 +107,13 @@ _FUNCTIONS = {
     "gather_axis": lambda x: tf.gather(x, [0, 2, 2], axis=1) ** 2,
     "expand_squeeze": lambda x: tf.squeeze(tf.expand_dims(x, -1), [-1]) ** 2,
     "losses_softmax": lambda x: tf.losses.softmax_cross_entropy(tf.ones_like(x) / 4, x),
+    "argmin_neg_axis": lambda x: x * tf.cast(tf.argmin(x, -1)[0], tf.float32),
+    "gather_neg_axis": lambda x: tf.gather(x, [1, 0, 1], axis=-1) ** 2,
+    "unsorted_segment_max": lambda x: tf.math.unsorted_segment_max(x, [0, -1, 1], 3) ** 2,
+    "segment_mean": lambda x: tf.math.segment_mean(x, [0, 0, 1]) ** 2,
+    "einsum": lambda x: tf.einsum("ij,kj->ik", x, x),
+    "fused_batch_norm": lambda x: tf.nn.fused_batch_norm(
+        tf.reshape(x, [1, 1, 3, 4]), tf.ones([4]), tf.zeros([4]))[0] * tf.range(4.0),
 }
 
 

@@ -94,6 +94,15 @@ def _contract(a, sa, b, sb, keep):
     return reshape(out, dims), sub
 
 
+def _with_rank(x, r):
+    if x.shape.ndims is not None:
+        return x
+    from jitgraph.ops.array_ops import identity
+    y = identity(x)
+    y.set_shape([None] * r)
+    return y
+
+
 def _einsum_np(k, *xs):
     return np.einsum(k.attrs["equation"], *xs)
 
@@ -126,6 +135,8 @@ def einsum(equation, *inputs, **kwargs):
     with name_scope(name, "einsum") as scope:
         if "." in equation or any(len(set(s)) != len(s) for s in subs):
             return make_tensor("Einsum", xs, xs[0].dtype, {"equation": equation}, name=scope)
+        # Without an ellipsis the subscripts give each operand's rank.
+        xs = [_with_rank(x, len(sub)) for x, sub in zip(xs, subs)]
         sizes = {}
         for x, sub in zip(xs, subs):
             if x.shape.ndims is not None and x.shape.ndims != len(sub):

@@ -602,7 +602,7 @@ def _gather_shape(s):
     p, idx = s.shapes[0], s.shapes[1]
     if p is None or idx is None:
         return [None]
-    a = s.attrs["axis"]
+    a = s.attrs["axis"] % max(len(p), 1)  # negative until the plan knows the rank
     return [tuple(p[:a]) + tuple(idx) + tuple(p[a + 1:])]
 
 
@@ -625,8 +625,8 @@ def _gather_np(k, params, indices):
 
 def _gather_emit(g):
     p, idx = g.arr(0), g.i(1)
-    a = g.attrs["axis"]
     pr, ir = g.rank(0), g.rank(1)
+    a = g.attrs["axis"] % pr
     pre = _prod_text([f"{p}.shape[{i}]" for i in range(a)])
     post = _prod_text([f"{p}.shape[{i}]" for i in range(a + 1, pr)])
     n = g.tmp("n")
@@ -679,6 +679,7 @@ def _gather_grad_shape(s):
 def _gather_grad_np(k, dy, indices, pshape):
     a = k.attrs["axis"]
     shp = tuple(int(d) for d in np.asarray(pshape).ravel())
+    a %= max(len(shp), 1)
     out = np.zeros(shp, dy.dtype)
     idx = np.asarray(indices)
     pre = int(np.prod(shp[:a], dtype=np.int64))
@@ -691,8 +692,8 @@ def _gather_grad_np(k, dy, indices, pshape):
 
 def _gather_grad_emit(g):
     dy, idx = g.arr(0), g.i(1)
-    a = g.attrs["axis"]
     r = g.orank()
+    a = g.attrs["axis"] % r
     v = g.const(2)
     dims = [str(int(d)) for d in np.asarray(v).ravel()] if v is not None else \
         [f"np.int64({g.arr(2)}[{i}])" for i in range(r)]
@@ -737,8 +738,6 @@ def gather(params, indices, validate_indices=None, name=None, axis=None, batch_d
             raise ValueError(f"Shape must be at least rank {a + 1} but is rank {r} for "
                              f"'{_op_name(name or 'GatherV2')}' (op: 'GatherV2')")
         a %= r
-    elif a < 0:
-        raise TypeError("jitgraph needs the rank of gather params for a negative axis")
     return make_tensor("GatherV2", [p, i], p.dtype, {"axis": a}, name=name or "GatherV2")
 
 
@@ -894,9 +893,6 @@ def _make_arg(op_type):
             if r == 0 or not -r <= a < r:
                 raise ValueError(f"Expected dimension in the range [{-r}, {r}), but got {a}")
             a %= r
-        elif a < 0:
-            raise TypeError(f"jitgraph needs the rank of the {op_type} input for a negative "
-                            "axis")
         ot = dtypes.as_dtype(output_type)
         return make_tensor(op_type, [x], ot, {"axis": a, "output_type": ot},
                            name=name or op_type)

@@ -125,22 +125,29 @@ def _segment_shape(is_sorted):
     return shape
 
 
-def _gather_rows(dy, ids, data):
+def _gather_rows(dy, ids, data, unsorted):
     """dy[ids] shaped like `data`; rows of negative ids (dropped by an unsorted op) are 0."""
     from jitgraph.ops import math_ops
-    from jitgraph.ops.array_ops import reshape, zeros_like
+    from jitgraph.ops.array_ops import zeros_like
     from jitgraph.ops.manip_ops import gather
-    valid = math_ops.greater_equal(ids, constant(0, dtype=ids.dtype))
-    g = gather(dy, math_ops.maximum(ids, constant(0, dtype=ids.dtype)))
-    r_ids, r_data = ids.shape.ndims, data.shape.ndims
-    if r_ids is None or r_data is None:
-        raise NotImplementedError("jitgraph: a segment op's gradient needs the ranks of its "
-                                  "data and segment_ids")
-    if r_data > r_ids:  # the mask broadcasts along the trailing slice
-        from jitgraph.ops.array_ops import shape as shape_op
-        from jitgraph.ops.manip_ops import concat
-        valid = reshape(valid, concat([shape_op(ids), np.ones(r_data - r_ids, np.int32)], 0))
+    if not unsorted:  # sorted ids are never negative
+        return gather(dy, ids)
+    zero = constant(0, dtype=ids.dtype)
+    g = gather(dy, math_ops.maximum(ids, zero))
+    valid = _trailing_ones(math_ops.greater_equal(ids, zero), ids, data)
     return math_ops.where(valid, g, zeros_like(g))
+
+
+def _trailing_ones(t, ids, data):
+    """`t` (shaped like ids) with a 1 dim per trailing dim of `data`, to broadcast on it."""
+    from jitgraph.ops.array_ops import expand_dims, fill, rank, reshape, shape
+    from jitgraph.ops.manip_ops import concat
+    r_ids, r_data = ids.shape.ndims, data.shape.ndims
+    if r_ids is not None and r_data is not None:
+        extra = np.ones(r_data - r_ids, np.int32)
+    else:  # ranks known only at run time, as TF builds it
+        extra = fill(expand_dims(rank(data) - rank(ids), 0), 1)
+    return reshape(t, concat([shape(t), extra], 0))
 
 
 def _counts_like(data, ids, n, unsorted):
@@ -149,15 +156,12 @@ def _counts_like(data, ids, n, unsorted):
     from jitgraph.ops.array_ops import ones_like
     ones = math_ops.cast(ones_like(ids), data.dtype)
     cnt = unsorted_segment_sum(ones, ids, n) if unsorted else segment_sum(ones, ids)
-    from jitgraph.ops.array_ops import expand_dims
-    for _ in range(data.shape.ndims - ids.shape.ndims):
-        cnt = expand_dims(cnt, -1)
-    return cnt
+    return _trailing_ones(cnt, ids, data)
 
 
 def _sum_grad(op, dy):
     data, ids = op.inputs[:2]
-    return [_gather_rows(dy, ids, data)] + [None] * (len(op.inputs) - 1)
+    return [_gather_rows(dy, ids, data, len(op.inputs) == 3)] + [None] * (len(op.inputs) - 1)
 
 
 def _mean_grad(op, dy):
@@ -165,7 +169,7 @@ def _mean_grad(op, dy):
     data, ids = op.inputs[:2]
     cnt = _counts_like(data, ids, None, False)
     scaled = dy / math_ops.maximum(cnt, constant(1, dtype=cnt.dtype))
-    return [_gather_rows(scaled, ids, data), None]
+    return [_gather_rows(scaled, ids, data, False), None]
 
 
 def _minmax_grad(op, dy):
@@ -175,11 +179,12 @@ def _minmax_grad(op, dy):
     data, ids = op.inputs[:2]
     unsorted = len(op.inputs) == 3
     n = op.inputs[2] if unsorted else None
-    picked = _gather_rows(op.outputs[0], ids, data)
+    picked = _gather_rows(op.outputs[0], ids, data, unsorted)
     selected = math_ops.equal(data, picked)
     sel = math_ops.cast(selected, dy.dtype)
     count = unsorted_segment_sum(sel, ids, n) if unsorted else segment_sum(sel, ids)
-    share = _gather_rows(dy / math_ops.maximum(count, constant(1, dtype=dy.dtype)), ids, data)
+    share = _gather_rows(dy / math_ops.maximum(count, constant(1, dtype=dy.dtype)), ids, data,
+                         unsorted)
     return [math_ops.where(selected, share, zeros_like(share))] + [None] * (len(op.inputs) - 1)
 
 
