@@ -193,3 +193,18 @@ def test_scaffold_init_fn_and_checkpoint_saver_needs_one_schedule(tmp_path):
         assert sess.run(v) == 5.0
     with pytest.raises(ValueError, match="Either every_secs or every_steps"):
         tf.train.CheckpointSaverHook(str(tmp_path))
+
+
+def test_queue_input_runs_under_a_monitored_session_and_ends_at_the_last_epoch():
+    # TF's MonitoredSession starts the graph's queue runners itself (a 2017 input
+    # pipeline needs no start_queue_runners), and an exhausted input ends the with block.
+    data = np.arange(12, dtype=np.float32)
+    (x,) = tf.train.slice_input_producer([data], num_epochs=2, shuffle=False)
+    batch = tf.train.batch([x], batch_size=4)
+    total = tf.Variable(0.0)
+    step = tf.assign_add(total, tf.reduce_sum(batch))
+    seen = []
+    with tf.train.MonitoredTrainingSession() as sess:
+        while not sess.should_stop():
+            seen.append(float(sess.run(step)))
+    assert seen[-1] == 2 * data.sum() and len(seen) == 6

@@ -187,8 +187,7 @@ class Estimator:
             if cfg.log_step_count_steps:
                 all_hooks.append(hooks_lib.LoggingTensorHook(
                     {"loss": spec.loss, "step": gs}, every_n_iter=cfg.log_step_count_steps))
-            all_hooks = _with_queue_runners(all_hooks + list(hooks or [])
-                                            + list(spec.training_hooks))
+            all_hooks = all_hooks + list(hooks or []) + list(spec.training_hooks)
             scaffold = self._scaffold(spec)
             chief = list(spec.training_chief_hooks)
             if cfg.save_checkpoints_steps or cfg.save_checkpoints_secs:
@@ -247,7 +246,7 @@ class Estimator:
             # The step in a run of its own: a compiled metric stage fetched with a variable
             # it does not read fails in Session's fast path (KeyError, session.py).
             final_step = hooks_lib.FinalOpsHook(gs)
-            all_hooks = _with_queue_runners(list(hooks or []) + list(spec.evaluation_hooks)
+            all_hooks = (list(hooks or []) + list(spec.evaluation_hooks)
                                             + [final, final_step])
             if steps is not None:
                 all_hooks.append(_StopAfterNEvals(steps))
@@ -307,7 +306,7 @@ class Estimator:
             creator = ChiefSessionCreator(scaffold=self._scaffold(spec),
                                           checkpoint_filename_with_path=path,
                                           config=self._config.session_config)
-            all_hooks = _with_queue_runners(list(hooks or []) + list(spec.prediction_hooks))
+            all_hooks = (list(hooks or []) + list(spec.prediction_hooks))
             with MonitoredSession(session_creator=creator, hooks=all_hooks) as mon:
                 while not mon.should_stop():
                     batch = mon.run(preds)
@@ -318,27 +317,6 @@ class Estimator:
                     for i in range(n):
                         yield ({k: v[i] for k, v in batch.items()} if isinstance(batch, dict)
                                else batch[i])
-
-
-class _QueueRunnersHook(SessionRunHook):
-    """Starts the graph's queue runners (an input_fn of `tf.train.batch` & co.) with the
-    session, as TF's MonitoredSession does, and stops them before it closes."""
-
-    def after_create_session(self, session, coord):
-        from jitgraph.train.queue_runner import start_queue_runners
-        self._coord = coord
-        self._threads = start_queue_runners(session, coord=coord, daemon=True)
-
-    def end(self, session):
-        self._coord.request_stop()
-        for t in self._threads:
-            t.join(10)
-
-
-def _with_queue_runners(hooks):
-    if get_default_graph().get_collection(GraphKeys.QUEUE_RUNNERS):
-        return list(hooks) + [_QueueRunnersHook()]
-    return list(hooks)
 
 
 class _StopAfterNEvals(SessionRunHook):

@@ -2,10 +2,10 @@
 model, runs SessionRunHooks around each `run`, and knows when training should stop."""
 from __future__ import annotations
 
-import threading
-
 from jitgraph.framework import errors
 from jitgraph.framework.graph import GraphKeys, get_default_graph
+from jitgraph.train.coordinator import Coordinator
+from jitgraph.train.queue_runner import start_queue_runners
 from jitgraph.train.session_run_hook import SessionRunArgs, SessionRunContext, SessionRunValues
 
 USE_DEFAULT = object()
@@ -157,41 +157,6 @@ def _check_ready(sess, ready_op):
                            f"init fn: None, error: Variables not initialized: {names}")
 
 
-class _Coordinator:
-    """The coordinator hooks receive: stop requests shared with the MonitoredSession."""
-
-    def __init__(self):
-        self._stop = threading.Event()
-        self._exc_info = None
-
-    def request_stop(self, ex=None):
-        if ex is not None and self._exc_info is None:
-            self._exc_info = ex
-        self._stop.set()
-
-    def should_stop(self):
-        return self._stop.is_set()
-
-    def clear_stop(self):
-        self._stop.clear()
-
-    def wait_for_stop(self, timeout=None):
-        return self._stop.wait(timeout)
-
-    def join(self, threads=None, stop_grace_period_secs=120, ignore_live_threads=False):
-        for t in threads or ():
-            t.join(stop_grace_period_secs)
-        if self._exc_info is not None:
-            raise self._exc_info
-
-    def raise_requested_exception(self):
-        if self._exc_info is not None:
-            raise self._exc_info
-
-    def register_thread(self, thread):
-        pass
-
-
 def _merge_run_options(options, asked, run_metadata):
     """(RunOptions with the highest trace level and timeout asked, a RunMetadata for the
     trace): what a hooked run passes when hooks ask for options."""
@@ -244,9 +209,15 @@ class _MonitoredSession:
         self._hooks = list(hooks or [])
         for h in self._hooks:
             h.begin()
-        self._coord = _Coordinator()
+        # As TF's: the coordinator suppresses nothing, the graph's queue runners start
+        # with the session (before the hooks see it) and stop before it closes.
+        self._coord = Coordinator(clean_stop_exception_types=[])
+        self._stop_grace_period_secs = stop_grace_period_secs
         self._should_stop = False
         self._sess = (session_creator or ChiefSessionCreator()).create_session()
+        self._threads = []
+        if get_default_graph().get_collection(GraphKeys.QUEUE_RUNNERS):
+            self._threads = start_queue_runners(self._sess, coord=self._coord, daemon=True)
         for h in self._hooks:
             h.after_create_session(self._sess, self._coord)
 
@@ -307,6 +278,12 @@ class _MonitoredSession:
             try:
                 if self._sess is None:
                     raise RuntimeError("Session is already closed.")
+                self._coord.request_stop()
+                try:
+                    self._coord.join(self._threads, self._stop_grace_period_secs,
+                                     ignore_live_threads=True)
+                except Exception:  # noqa: BLE001 - TF logs a queue thread's error at close
+                    pass
                 self._sess.close()
             finally:
                 self._sess = None
