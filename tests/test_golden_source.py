@@ -12,25 +12,22 @@ GOLDEN = pathlib.Path(__file__).parent / "golden"
 
 def _check(name, source):
     # The header names the jitgraph version: keep only the code below it.
-    body = source[source.index("import numpy"):]
-    path = GOLDEN / f"{name}.py.txt"
-    if os.environ.get("JITGRAPH_UPDATE_GOLDEN") == "1":
-        path.write_text(body)
-    assert path.exists(), f"no golden file {path.name}: run with JITGRAPH_UPDATE_GOLDEN=1"
-    assert body == path.read_text(), (
-        f"generated code for {name} changed; read the diff and, if it is right, rerun with "
-        "JITGRAPH_UPDATE_GOLDEN=1")
+    _pin(f"{name}.py.txt", source[source.index("import numpy"):])
 
 
 def _check_runner(name, source):
     """The session-side runner is generated code too: pinned the same way."""
     assert source is not None and source.startswith("def fast_run(fv):")
-    path = GOLDEN / f"{name}.runner.py.txt"
+    _pin(f"{name}.runner.py.txt", source)
+
+
+def _pin(filename, body):
+    path = GOLDEN / filename
     if os.environ.get("JITGRAPH_UPDATE_GOLDEN") == "1":
-        path.write_text(source)
+        path.write_text(body)
     assert path.exists(), f"no golden file {path.name}: run with JITGRAPH_UPDATE_GOLDEN=1"
-    assert source == path.read_text(), (
-        f"the generated runner for {name} changed; read the diff and, if it is right, rerun "
+    assert body == path.read_text(), (
+        f"generated code in {filename} changed; read the diff and, if it is right, rerun "
         "with JITGRAPH_UPDATE_GOLDEN=1")
 
 
