@@ -253,3 +253,22 @@ def test_tiny_cnn_trains_on_jit():
     feed = {x: images, y: labels.astype(np.int64)}
     losses = [sess.run([loss, train], feed)[0] for _ in range(15)]
     assert losses[-1] < 0.8 * losses[0], losses
+
+
+def test_input_gradient_paths_agree():
+    """Conv2DBackpropInput at stride 1 runs as a correlation with the flipped filter when
+    the input is deep (64 channels here) and as product + col2im otherwise; both against
+    the numpy reference, with SAME, VALID and dilated windows."""
+    from jitgraph.ops.conv_ops import conv2d_backprop_input
+    rng = np.random.default_rng(11)
+    g = tf.Graph()
+    outs, feed = [], {}
+    with g.as_default():
+        for c in (64, 2):
+            f = tf.constant(rng.standard_normal((3, 2, c, 5)), tf.float32)
+            for pad, dil, oh, ow in (("SAME", 1, 5, 4), ("VALID", 1, 3, 3), ("SAME", 2, 5, 4)):
+                dy = tf.placeholder(tf.float32, [None, oh, ow, 5])
+                feed[dy] = rng.standard_normal((2, oh, ow, 5)).astype(np.float32)
+                outs.append(conv2d_backprop_input([2, 5, 4, c], f, dy, 1, pad,
+                                                  dilations=dil))
+    run_both(outs, feed, graph=g, rtol=1e-4, atol=1e-4)

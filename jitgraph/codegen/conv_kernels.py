@@ -7,9 +7,9 @@ patch matrix [n*oh*ow, kh*kw*c] with the filter [kh*kw*c, o], but the patch matr
 never built whole: it is built one tile of rows at a time into one buffer that stays in
 cache (`CONV_TILE_ELEMS`), and each tile's product is written by BLAS straight into its
 rows of the output (`np.dot(a, b, out)`), so no result is copied or added.
-Measured on the CNN benchmark's shapes (AMD EPYC, one core): the whole-batch patch matrix
-of a 5x5x32->64 layer took longer to build (29 ms, 40 MB of fresh pages) than its product
-(14 ms); per tile it costs ~1 ms.
+On the CNN benchmark's 5x5x32->64 layer (AMD EPYC, one core) the whole-batch patch matrix
+(40 MB of fresh pages) took longer to build than its product; per tile the patches cost
+~1-2 ms of a 16 ms convolution, the rest is BLAS at ~80-90 GFLOP/s.
 
 Sizes, padding and dilation are resolved here at run time (a signature holds ranks, not
 sizes), with TF's rule: SAME gives out = ceil(in / stride) and pads pad_total // 2 before
@@ -28,15 +28,18 @@ from jitgraph.codegen.pool_kernels import *  # noqa: F401,F403 - K.pool_*
 _CONV_OPTS = dict(cache=True, nogil=True, error_model="numpy",
                   fastmath={"reassoc", "contract", "arcp", "nsz", "afn"})
 
-# Patch-tile size in elements (float32: 512 KiB, within this CPU's 1 MiB L2 beside the
-# filter). The forward and input-gradient products were fastest here, from 2**15 to 2**19;
-# the filter gradient sums over the tile's rows, so a taller tile amortizes its final add.
-CONV_TILE_ELEMS = 1 << 17
-CONV_FILTER_TILE_ELEMS = 1 << 19
+# Patch-tile size in elements (float32: 1 MiB, this CPU's L2). Measured in CPU time on the
+# benchmark's shapes (5x5x32->64 at 14x14, 3x3x64->64 at 32x32, 5x5x1->32 at 28x28),
+# 2**17..2**19 were within noise of each other for the forward product and the filter
+# gradient; 2**14 was 1.3x slower (small products), 2**20 up to 1.3x slower for the
+# filter gradient (the tile no longer stays in cache while BLAS reads it transposed).
+CONV_TILE_ELEMS = 1 << 18
+CONV_FILTER_TILE_ELEMS = 1 << 18
 # The stride-1 input gradient as a correlation with the flipped filter is a product with
-# `c` columns: for a 1-channel image that is a matrix-vector product at a tenth of BLAS's
-# speed, slower than the product with the filter plus col2im.
-CONV_FLIP_MIN_DEPTH = 8
+# `c` columns and no scatter; measured (CPU time) it beat the product plus col2im only from
+# c = 128 (28.7 vs 29.8 ms), tied at 64, and lost below (18.3 vs 16.3 ms at c = 32: a
+# narrow product runs BLAS below its best).
+CONV_FLIP_MIN_DEPTH = 64
 
 
 @njit(**_CONV_OPTS)
