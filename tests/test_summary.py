@@ -9,6 +9,7 @@ import struct
 import subprocess
 import sys
 import time
+import types
 import urllib.request
 
 import numpy as np
@@ -18,6 +19,10 @@ import jitgraph as tf
 from helpers import session
 
 pytest.importorskip("tensorboard")
+# TensorBoard's readers import TensorFlow when it is installed (10-30 s); the module
+# `tensorboard.compat.notf` existing (TensorBoard's no_tensorflow build) makes them use
+# their stub, which reads event files the same way and is what a user without TF gets.
+sys.modules.setdefault("tensorboard.compat.notf", types.ModuleType("tensorboard.compat.notf"))
 
 from tensorboard.backend.event_processing.event_accumulator import (  # noqa: E402
     EventAccumulator)
