@@ -143,3 +143,14 @@ def test_initializer_runs_on_the_interpreter_and_the_step_compiles():
     other.run(tf.global_variables_initializer())
     np.testing.assert_array_equal(sess.run(b) * 0, other.run(b) * 0)
     np.testing.assert_allclose(tf.Session().run(w.initial_value), other.run(w), rtol=1e-6)
+
+
+def test_inspect_names_the_cache_entry_the_run_uses():
+    from jitgraph.codegen import diskcache
+    x = tf.placeholder(tf.float32, [None])
+    y = tf.tanh(x) * 3.0 - x
+    sess = tf.Session()
+    found = tf.inspect(sess, y, {x: np.ones(2, np.float32)})
+    sess.run(y, {x: np.ones(2, np.float32)})
+    assert found.cache_key in {e.key for e in diskcache.entries()}
+    assert found.runner_source.startswith("def fast_run(fv):")

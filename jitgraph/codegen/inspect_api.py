@@ -56,7 +56,10 @@ def inspect(sess, fetches, feed_dict=None) -> Inspection:
     from jitgraph.codegen.compiler import plan_meta, plan_source
     plan = sess._plan_for(fetches, feed_dict)
     source = plan_source(plan)
-    key = getattr(plan, "cache_key", None)
+    key = None
+    if plan.kernel_stages:  # the disk-cache entry this source is (or would be) stored under
+        from jitgraph.codegen.diskcache import compute_key
+        key = compute_key(source)
     meta = plan_meta(plan)
     return Inspection(plan.signature, source, meta["ops"], key, plan.kernel_stages,
                       meta["runner_source"])
