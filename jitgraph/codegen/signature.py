@@ -1,8 +1,9 @@
 """The key of a compiled plan: what is fetched and fed, with fed dtypes and ranks.
 
 Sizes are not part of it: generated code reads sizes at run time, so a new
-batch size never recompiles. The same object keys the memory cache, names the
-disk entry, explains a recompile and labels a row in `jitgraph cache list`.
+batch size never recompiles. With the feed order it keys a Session's runners (a
+name and its tensor share one); it labels the disk entry (which is keyed by the
+generated source itself), explains a recompile and names a row in `jitgraph cache list`.
 """
 from __future__ import annotations
 
