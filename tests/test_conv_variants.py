@@ -141,3 +141,8 @@ def test_static_shapes_and_errors():
         tf.nn.conv1d(tf.zeros([2, 10, 3]), tf.zeros([3, 3, 5]), 1, "SAME", data_format="NHWC2")
     with pytest.raises(ValueError, match="Dimensions must be equal"):
         tf.nn.depthwise_conv2d(x, tf.zeros([3, 3, 4, 2]), [1, 1, 1, 1], "SAME")
+    from jitgraph.ops.registry import make_tensor  # an NCHW op, as an imported graph has
+    with pytest.raises(NotImplementedError, match="data_format NCHW"):
+        make_tensor("Conv2D", [nchw, tf.zeros([3, 3, 3, 4])], tf.float32,
+                    {"strides": [1, 1, 1, 1], "padding": "SAME", "data_format": "NCHW",
+                     "dilations": [1, 1, 1, 1]})

@@ -182,6 +182,19 @@ def _avg_pool_grad_shape(s):
     return [(_merge(n, dy and dy[0]), h, w, _merge(c, dy and dy[3]))]
 
 
+def _nhwc_op(rule, op_type):
+    """A shape rule that first refuses an NCHW op (an imported TF graph's): the kernels
+    are NHWC, and the public functions build NCHW as NHWC between transposes."""
+    def checked(s):
+        fmt = s.attrs.get("data_format") or "NHWC"
+        if fmt != "NHWC":
+            raise NotImplementedError(f"jitgraph: {op_type} with data_format {fmt} as an op "
+                                      f"(e.g. from an imported graph) is not supported; "
+                                      f"tf.nn functions take NCHW and transpose it")
+        return rule(s)
+    return checked
+
+
 def _spatial_sym(op, x):
     """Symbolic output dims: batch (and channels for pooling) pass through; a SAME stride-1
     window keeps the spatial size too, so downstream loops index directly."""
@@ -480,22 +493,27 @@ def _avg_pool_grad_grad(op, ddx):
     return [None, make_tensor("AvgPool", [ddx], ddx.dtype, _pool_attrs(op), name="AvgPool")]
 
 
-register("Conv2D", shape=_conv_shape, numpy=_conv_np, emit=_conv_emit, grad=_conv_grad,
-         sym=_conv_sym, host_if=_float4(0, 1))
-register("Conv2DBackpropInput", shape=_conv_bprop_input_shape, numpy=_conv_bprop_input_np,
-         emit=_conv_bprop_input_emit, grad=_conv_bprop_input_grad, host_if=_float4(1, 2))
-register("Conv2DBackpropFilter", shape=_conv_bprop_filter_shape, numpy=_conv_bprop_filter_np,
-         emit=_conv_bprop_filter_emit, grad=_conv_bprop_filter_grad,
-         host_if=_float4(0, 2))
-register("MaxPool", shape=_pool_shape("MaxPool"), numpy=_max_pool_np, emit=_max_pool_emit,
-         grad=_max_pool_grad, sym=_pool_sym, host_if=_float4(0))
-# (MaxPoolGrad has no gradient: TF's MaxPoolGradGrad is not implemented.)
-register("MaxPoolGrad", shape=lambda s: [s.shapes[0]], numpy=_max_pool_grad_np,
-         emit=_max_pool_grad_emit, sym=lambda op, ins: [ins[0]], host_if=_float4(0, 1, 2))
-register("AvgPool", shape=_pool_shape("AvgPool"), numpy=_avg_pool_np, emit=_avg_pool_emit,
-         grad=_avg_pool_grad, sym=_pool_sym, host_if=_float4(0))
-register("AvgPoolGrad", shape=_avg_pool_grad_shape, numpy=_avg_pool_grad_np,
-         emit=_avg_pool_grad_emit, grad=_avg_pool_grad_grad,
+register("Conv2D", shape=_nhwc_op(_conv_shape, "Conv2D"), numpy=_conv_np, emit=_conv_emit,
+         grad=_conv_grad, sym=_conv_sym, host_if=_float4(0, 1))
+register("Conv2DBackpropInput",
+         shape=_nhwc_op(_conv_bprop_input_shape, "Conv2DBackpropInput"),
+         numpy=_conv_bprop_input_np, emit=_conv_bprop_input_emit,
+         grad=_conv_bprop_input_grad, host_if=_float4(1, 2))
+register("Conv2DBackpropFilter",
+         shape=_nhwc_op(_conv_bprop_filter_shape, "Conv2DBackpropFilter"),
+         numpy=_conv_bprop_filter_np, emit=_conv_bprop_filter_emit,
+         grad=_conv_bprop_filter_grad, host_if=_float4(0, 2))
+register("MaxPool", shape=_nhwc_op(_pool_shape("MaxPool"), "MaxPool"), numpy=_max_pool_np,
+         emit=_max_pool_emit, grad=_max_pool_grad, sym=_pool_sym, host_if=_float4(0))
+# (MaxPoolGrad has no gradient: TF's MaxPoolGradGrad is not implemented.) Its kernel finds
+# each window's max from orig_output, MaxPool's own result; the numpy face recomputes it.
+register("MaxPoolGrad", shape=_nhwc_op(lambda s: [s.shapes[0]], "MaxPoolGrad"),
+         numpy=_max_pool_grad_np, emit=_max_pool_grad_emit, sym=lambda op, ins: [ins[0]],
+         host_if=_float4(0, 1, 2))
+register("AvgPool", shape=_nhwc_op(_pool_shape("AvgPool"), "AvgPool"), numpy=_avg_pool_np,
+         emit=_avg_pool_emit, grad=_avg_pool_grad, sym=_pool_sym, host_if=_float4(0))
+register("AvgPoolGrad", shape=_nhwc_op(_avg_pool_grad_shape, "AvgPoolGrad"),
+         numpy=_avg_pool_grad_np, emit=_avg_pool_grad_emit, grad=_avg_pool_grad_grad,
          host_if=_float4(1))
 
 

@@ -16,7 +16,7 @@ from jitgraph.ops.array_ops import shape as shape_op
 from jitgraph.ops.constant import convert_to_tensor
 from jitgraph.ops.conv_ops import (_channels_first, _check_dtype, _conv_attrs, _conv_op_attrs,
                                    _dilations, _float4, _fmt, _from_nhwc, _geometry,
-                                   _get_sequence, _kernel_emit, _like, _merge, _nhwc,
+                                   _get_sequence, _kernel_emit, _like, _merge, _nhwc, _nhwc_op,
                                    _nhwc_sizes, _out_dim, _out_dtype, _rank4, _sizes,
                                    _spatial_sym, _window, _with_shape, conv2d)
 from jitgraph.ops.registry import make_tensor, register
@@ -35,7 +35,7 @@ def _fwd_shape(s):
     x = x or (None,) * 4
     f = f or (None,) * 4
     st, pad = s.attrs["strides"], s.attrs["padding"]
-    d = s.attrs["dilations"]
+    d = s.attrs.get("dilations") or (1, 1, 1, 1)
     kh = None if f[0] is None else (f[0] - 1) * d[1] + 1
     kw = None if f[1] is None else (f[1] - 1) * d[2] + 1
     c = _merge(x[3], f[2])
@@ -143,12 +143,13 @@ def _bpf_grad(op, ddf):
             make_tensor(_FWD, [x, ddf], x.dtype, attrs, name=_FWD)]
 
 
-register(_FWD, shape=_fwd_shape, numpy=_fwd_np, emit=_kernel_emit("depthwise_fwd"),
-         grad=_fwd_grad, sym=_fwd_sym, host_if=_float4(0, 1))
-register(_BPI, shape=_bpi_shape, numpy=_bpi_np, emit=_kernel_emit("depthwise_bprop_input"),
-         grad=_bpi_grad, host_if=_float4(1, 2))
-register(_BPF, shape=_bpf_shape, numpy=_bpf_np, emit=_kernel_emit("depthwise_bprop_filter"),
-         grad=_bpf_grad, host_if=_float4(0, 2))
+register(_FWD, shape=_nhwc_op(_fwd_shape, _FWD), numpy=_fwd_np,
+         emit=_kernel_emit("depthwise_fwd"), grad=_fwd_grad, sym=_fwd_sym,
+         host_if=_float4(0, 1))
+register(_BPI, shape=_nhwc_op(_bpi_shape, _BPI), numpy=_bpi_np,
+         emit=_kernel_emit("depthwise_bprop_input"), grad=_bpi_grad, host_if=_float4(1, 2))
+register(_BPF, shape=_nhwc_op(_bpf_shape, _BPF), numpy=_bpf_np,
+         emit=_kernel_emit("depthwise_bprop_filter"), grad=_bpf_grad, host_if=_float4(0, 2))
 
 
 # -- public functions (tf.nn) -------------------------------------------------------------
