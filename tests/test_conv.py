@@ -255,10 +255,10 @@ def test_tiny_cnn_trains_on_jit():
     assert losses[-1] < 0.8 * losses[0], losses
 
 
-def test_input_gradient_paths_agree():
+def test_kernel_paths_agree():
     """Conv2DBackpropInput at stride 1 runs as a correlation with the flipped filter when
     the input is deep (64 channels here) and as product + col2im otherwise; both against
-    the numpy reference, with SAME, VALID and dilated windows."""
+    the numpy reference, with SAME, VALID and dilated windows; and a 1x1 convolution."""
     from jitgraph.ops.conv_ops import conv2d_backprop_input
     rng = np.random.default_rng(11)
     g = tf.Graph()
@@ -271,4 +271,10 @@ def test_input_gradient_paths_agree():
                 feed[dy] = rng.standard_normal((2, oh, ow, 5)).astype(np.float32)
                 outs.append(conv2d_backprop_input([2, 5, 4, c], f, dy, 1, pad,
                                                   dilations=dil))
-    run_both(outs, feed, graph=g, rtol=1e-4, atol=1e-4)
+        # A 1x1 stride-1 convolution is one product over the batch, no patches.
+        x = tf.placeholder(tf.float32, [None, 3, 4, 6])
+        feed[x] = rng.standard_normal((2, 3, 4, 6)).astype(np.float32)
+        w1 = rng.standard_normal((1, 1, 6, 5)).astype(np.float32)
+        outs.append(tf.nn.conv2d(x, tf.constant(w1), 1, "VALID"))
+    got = run_both(outs, feed, graph=g, rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(got[-1], feed[x] @ w1[0, 0], rtol=1e-5, atol=1e-5)
