@@ -65,6 +65,24 @@ def set_compile_mode(mode: str | None):
     _compile_mode = mode
 
 
+_fold_constants = None  # set in code; else JITGRAPH_FOLD_CONSTANTS; else on
+
+
+def fold_constants() -> bool:
+    """Whether new plans compute ops of constants once, at plan time (the default).
+    JITGRAPH_FOLD_CONSTANTS=0 or `set_fold_constants(False)` turns it off: the test suite
+    does, so that comparing the engines on constant inputs still runs each op's kernels."""
+    if _fold_constants is not None:
+        return _fold_constants
+    return env_flag("JITGRAPH_FOLD_CONSTANTS", True)
+
+
+def set_fold_constants(enabled: bool | None):
+    """Turns constant folding on or off for new plans in this process (None: the env's)."""
+    global _fold_constants
+    _fold_constants = None if enabled is None else bool(enabled)
+
+
 def log_compiles(enabled: bool = True):
     """Turns compile logging on or off (as JITGRAPH_LOG_COMPILES=1 does)."""
     global _log_compiles

@@ -9,6 +9,10 @@ sys.path.insert(0, os.path.dirname(__file__))
 # Tests compare engines run by run: compile before the first run (programs default to
 # compiling in the background; tests/test_compile_latency.py tests that mode).
 os.environ.setdefault("JITGRAPH_COMPILE", "sync")
+# Plans fold ops of constants at plan time; comparing the engines on constant inputs
+# must still run each op's kernels, so the suite plans without folding (tests of the
+# folding itself and the golden sources turn it on with the `folding` fixture).
+os.environ.setdefault("JITGRAPH_FOLD_CONSTANTS", "0")
 os.environ.setdefault("JITGRAPH_CACHE_DIR", os.path.join(
     os.path.dirname(os.path.dirname(os.path.abspath(__file__))), ".jitgraph-test-cache"))
 
@@ -20,6 +24,15 @@ def engine(request):
     One parameter per engine, so a failure's test id names the engine that failed;
     pass it to helpers.session / check_gradients."""
     return request.param
+
+
+@pytest.fixture
+def folding():
+    """Plans in this test fold constants, as users' plans do."""
+    from jitgraph import config
+    config.set_fold_constants(True)
+    yield
+    config.set_fold_constants(None)
 
 
 @pytest.fixture(autouse=True)

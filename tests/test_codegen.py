@@ -154,3 +154,23 @@ def test_inspect_names_the_cache_entry_the_run_uses():
     sess.run(y, {x: np.ones(2, np.float32)})
     assert found.cache_key in {e.key for e in diskcache.entries()}
     assert found.runner_source.startswith("def fast_run(fv):")
+
+
+def test_constant_folding_gives_the_unfolded_results_on_both_engines(engine):
+    from helpers import run_on
+    from jitgraph import config
+    x = tf.placeholder(tf.float32, [None])
+    beta = tf.constant(0.9)
+    n = tf.size(tf.zeros([3, 4]))                 # Size of a static shape: folded
+    k = (1.0 - beta) / tf.cast(n, tf.float32)     # a chain of constants: folded
+    y = x * k + tf.reduce_sum(tf.constant([[1.0, 2.0], [3.0, 4.0]]))
+    feed = {x: np.arange(3, dtype=np.float32)}
+    unfolded = run_on(engine, y, feed)
+    config.set_fold_constants(True)
+    try:
+        folded = run_on(engine, y, feed)
+        source = tf.inspect(tf.Session(), y, feed).source
+    finally:
+        config.set_fold_constants(None)
+    np.testing.assert_allclose(folded, unfolded, rtol=1e-6)
+    assert "Size" not in source.split("def stage0")[1]  # computed at plan time

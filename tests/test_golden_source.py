@@ -4,6 +4,7 @@ import os
 import pathlib
 
 import numpy as np
+import pytest
 
 import jitgraph as tf
 
@@ -29,6 +30,11 @@ def _pin(filename, body):
     assert body == path.read_text(), (
         f"generated code in {filename} changed; read the diff and, if it is right, rerun "
         "with JITGRAPH_UPDATE_GOLDEN=1")
+
+
+@pytest.fixture(autouse=True)
+def _as_users_plan(folding):
+    """The pinned sources are what users get: constants folded."""
 
 
 def test_elementwise_chain_source():

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from jitgraph import config
 from jitgraph.framework import dtypes, errors
 from jitgraph.framework.graph import Operation, Tensor
 from jitgraph.framework.tensor_shape import TensorShape
@@ -363,7 +364,7 @@ def build_plan(graph, signature, feeds: list, feed_ranks: list, fetches: list, t
     sym = symbolic_shapes(ops, shapes, feeds)
     reasons = {op: host_reason(op, shapes, sym) for op in ops}
     kinds = {op: _kind(op, reasons[op]) for op in ops}
-    folded = fold_constants(ops, kinds, shapes)
+    folded = fold_constants(ops, kinds, shapes) if config.fold_constants() else {}
     if not compile_kernels:
         kinds = {op: ("host" if k in ("ew", "emit") else k) for op, k in kinds.items()}
 
