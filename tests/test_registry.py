@@ -89,3 +89,36 @@ def test_host_op_between_stages_is_named_in_log_and_module(capsys, engine):
         src = tf.inspect(tf.Session(), y, {x: xs}).source
         head = src.index("def stage1")
         assert "# Host: Cumsum (Cumsum) runs on the host after stage0" in src[:head]
+
+
+def test_ops_the_sweep_found_run_only_on_one_engine_agree_on_both():
+    # One graph for the op types that the registry sweep once found run on a single
+    # engine: fed inputs, so nothing is folded away at plan time.
+    from helpers import run_both
+    from jitgraph.ops import scatter_ops
+    x = tf.placeholder(tf.float32, [None, 3])
+    ids = tf.placeholder(tf.int32, [None])
+    data = np.array([[1.0, -2.0, 3.0], [np.inf, 5.0, np.nan], [0.5, 0.25, 2.0],
+                     [4.0, 1.0, -1.0]], np.float32)
+    idx = np.array([[0, 1], [2, 2]], np.int32)
+    upd = tf.constant([3.0, 0.5])
+    finite = tf.where(tf.is_finite(x), x, tf.zeros_like(x))
+    fetches = {
+        "flags": [tf.is_finite(x), tf.is_inf(x), tf.is_nan(x),
+                  tf.logical_xor(tf.is_inf(x), tf.is_nan(x)),
+                  tf.reduce_all(tf.is_finite(x), axis=1), tf.reduce_any(tf.is_nan(x), axis=0)],
+        "segments": [tf.math.segment_sum(finite, ids), tf.math.segment_min(finite, ids),
+                     tf.math.segment_max(finite, ids), tf.math.segment_prod(finite, ids),
+                     tf.math.unsorted_segment_sum(finite, ids, 3),
+                     tf.math.unsorted_segment_min(finite, ids, 3),
+                     tf.math.unsorted_segment_prod(finite, ids, 3)],
+        "scatter": [tf.tensor_scatter_nd_max(finite, idx, upd),
+                    tf.tensor_scatter_nd_min(finite, idx, upd),
+                    scatter_ops._tensor_scatter("Mul", finite, idx, upd),
+                    scatter_ops._tensor_scatter("Div", finite, idx, upd)],
+        "unstack": tf.unstack(finite, num=3, axis=1),
+        "trigamma": tf.gradients(tf.reduce_sum(tf.math.digamma(tf.abs(finite) + 1.0)), x)[0],
+    }
+    out = run_both(fetches, {x: data, ids: np.array([0, 0, 1, 2], np.int32)}, rtol=1e-5)
+    np.testing.assert_array_equal(out["flags"][1][1], [True, False, False])
+    np.testing.assert_allclose(out["segments"][0][0], [1.0, 3.0, 3.0])
