@@ -24,6 +24,7 @@ from numba import njit
 from jitgraph.codegen.conv_geometry import conv_out_pad
 from jitgraph.codegen.depthwise_kernels import *  # noqa: F401,F403 - K.depthwise_*
 from jitgraph.codegen.pool_kernels import *  # noqa: F401,F403 - K.pool_*
+from jitgraph.codegen.winograd_kernels import wino_conv3x3
 
 _CONV_OPTS = dict(cache=True, nogil=True, error_model="numpy",
                   fastmath={"reassoc", "contract", "arcp", "nsz", "afn"})
@@ -40,6 +41,12 @@ CONV_FILTER_TILE_ELEMS = 1 << 18
 # c = 128 (28.7 vs 29.8 ms), tied at 64, and lost below (18.3 vs 16.3 ms at c = 32: a
 # narrow product runs BLAS below its best).
 CONV_FLIP_MIN_DEPTH = 64
+# 3x3 stride-1 correlations at least this deep in and out go to Winograd F(2x2, 3x3)
+# (winograd_kernels.py). CPU time on the VGG benchmark's layers: 64->64 at 32x32 20.0 ms
+# vs 30.7 by patches, 64->128 at 16x16 11.0 vs 14.1, 128->128 17.0 vs 29.6 (TF 1.x with
+# oneDNN: 22.0, 11.8, 22.2). Shallow inputs (3 channels) keep the patch product: its 16
+# products over so few channels are too thin for BLAS.
+CONV_WINOGRAD_MIN_DEPTH = 32
 
 
 @njit(**_CONV_OPTS)
@@ -127,6 +134,9 @@ def conv_corr(x, fm, oh, ow, kh, kw, sh, sw, dh, dw, ph, pw):
             and oh == h and ow == w:
         np.dot(np.ascontiguousarray(x).reshape((m, c)), fm, out)  # 1x1: one product
         return out
+    if kh == 3 and kw == 3 and sh == 1 and sw == 1 and dh == 1 and dw == 1 \
+            and c >= CONV_WINOGRAD_MIN_DEPTH and o >= CONV_WINOGRAD_MIN_DEPTH:
+        return wino_conv3x3(x, fm.reshape((3, 3, c, o)), oh, ow, ph, pw)
     t = conv_tile_rows(m, k, CONV_TILE_ELEMS)
     cols = np.empty((t, k), x.dtype)
     for r0 in range(0, m, t):
