@@ -193,3 +193,36 @@ def test_a_read_under_control_dependencies_sees_the_write(engine):
            [float(a) for a in sess.run([r, v])], sess.run(ru).tolist(),
            [a.tolist() for a in sess.run([u, up])]]
     assert got == ORDERING
+
+
+_FED_SHAPE_ERRORS = {
+    "add": (lambda a, b: a + b, r"Incompatible shapes: \[2,3\] vs. \[4\]"),
+    "reshape": (lambda a, b: tf.reshape(a, [5, -1]),
+                "Input to reshape is a tensor with 6 values, but the requested shape requires "
+                "a multiple of 5"),
+    "squeeze": (lambda a, b: tf.squeeze(a, [0]),
+                r"Can not squeeze dim\[0\], expected a dimension of 1, got 2"),
+    "sparse_xent": (lambda a, b: tf.nn.sparse_softmax_cross_entropy_with_logits(
+        labels=tf.cast(b, tf.int32), logits=a),
+        r"logits and labels must have the same first dimension, got logits shape \[2,3\] "
+        r"and labels shape \[4\]"),
+    "reduce_axis": (lambda a, b: tf.reduce_sum(a, 3),
+                    "Invalid reduction dimension 3 for input with 2 dimensions"),
+    # Plan-time checks once the fed ranks are known (the JIT met a Numba typing error, or
+    # none at all, before):
+    "concat_ranks": (lambda a, b: tf.concat([a, b], 0),
+                     "ConcatOp : Ranks of all input tensors should match"),
+    "expand_dims": (lambda a, b: tf.expand_dims(a, 5),
+                    "Tried to expand dim index 5 for tensor with 2 dimensions"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_FED_SHAPE_ERRORS))
+def test_fed_shapes_that_do_not_fit_raise_tf_s_errors_not_numpy_s(name):
+    build, message = _FED_SHAPE_ERRORS[name]
+    a, b = tf.placeholder("float"), tf.placeholder("float")
+    out = build(a, b)
+    engines = ("interp", "jit") if name in ("concat_ranks", "expand_dims") else ("interp",)
+    for engine in engines:
+        with pytest.raises(tf.errors.InvalidArgumentError, match=message):
+            session(jit=engine).run(out, {a: np.ones((2, 3)), b: np.ones(4)})

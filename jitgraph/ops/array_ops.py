@@ -150,7 +150,15 @@ def _reshape_shape(s):
 
 
 def _reshape_np(k, x, shp):
-    return np.reshape(x, tuple(int(d) for d in np.asarray(shp).ravel()))
+    dims = tuple(int(d) for d in np.asarray(shp).ravel())
+    try:
+        return np.reshape(x, dims)
+    except ValueError:  # TF's words, not numpy's
+        known = int(np.prod([d for d in dims if d != -1]))
+        need = (f"requires a multiple of {known}" if -1 in dims else f"has {known}")
+        raise errors.InvalidArgumentError(
+            None, k.op, f"Input to reshape is a tensor with {np.size(x)} values, but the "
+                        f"requested shape {need}") from None
 
 
 def _reshape_emit(g):
@@ -366,6 +374,8 @@ def _expand_shape(s):
     if x is None:
         return [None]
     a = s.attrs["axis"]
+    if not -len(x) - 1 <= a <= len(x):
+        raise ValueError(f"Tried to expand dim index {a} for tensor with {len(x)} dimensions.")
     a = a + len(x) + 1 if a < 0 else a
     return [tuple(x[:a]) + (1,) + tuple(x[a:])]
 
@@ -430,6 +440,11 @@ def _squeeze_shape(s):
 
 def _squeeze_np(k, x):
     axis = k.attrs["axis"]
+    for a in axis or ():
+        if -np.ndim(x) <= a < np.ndim(x) and np.shape(x)[a] != 1:
+            raise errors.InvalidArgumentError(
+                None, k.op, f"Can not squeeze dim[{a % np.ndim(x)}], expected a dimension of "
+                            f"1, got {np.shape(x)[a]}")
     return np.squeeze(x, axis=tuple(axis) if axis else None)
 
 

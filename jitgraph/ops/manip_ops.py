@@ -151,6 +151,10 @@ def _concat_shape(s):
     if not known:
         return [None]
     r = len(known[0])
+    for i, x in enumerate(known):
+        if len(x) != r:
+            raise ValueError(f"ConcatOp : Ranks of all input tensors should match: shape[0] = "
+                             f"{_fmt(known[0])} vs. shape[{i}] = {_fmt(x)}")
     a = axis % r if r else 0
     out = list(known[0])
     total = 0

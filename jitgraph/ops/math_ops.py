@@ -102,12 +102,32 @@ def _binary_raw(op_type, x, y, name=None, out_dtype=None):
 
 def _binary(op_type, fn, ew, grad=None, bool_out=False, int_check=None):
     numpy = _np_out(fn) if int_check is None else _int_checked(_np_out(fn), int_check)
-    register(op_type, shape=broadcast_shape, numpy=numpy, ew=ew, grad=grad)
+    register(op_type, shape=broadcast_shape, numpy=_bcast_checked(numpy), ew=ew, grad=grad)
 
     def build(x, y, name=None):
         return _binary_raw(op_type, x, y, name, dtypes.bool if bool_out else None)
     build.__name__ = op_type.lower()
     return build
+
+
+def _dims(a):
+    return "[" + ",".join(str(d) for d in np.shape(a)) + "]"  # as TF prints a shape
+
+
+def _bcast_checked(kernel):
+    """`kernel`, with TF's message for operands that do not broadcast (fed shapes that do
+    not fit: numpy's own words would leak out of the op)."""
+    def checked(k, x, y):
+        try:
+            return kernel(k, x, y)
+        except ValueError:
+            try:
+                np.broadcast_shapes(np.shape(x), np.shape(y))
+            except ValueError:
+                raise errors.InvalidArgumentError(
+                    None, k.op, f"Incompatible shapes: {_dims(x)} vs. {_dims(y)}") from None
+            raise
+    return checked
 
 
 def _bcast_grads(op, gx, gy):

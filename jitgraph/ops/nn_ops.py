@@ -320,7 +320,15 @@ def _check_labels(labels, c):
                         f"valid range of [0, {c}).  Label values: {vals}")
 
 
+def _dims(a):
+    return "[" + ",".join(str(d) for d in np.shape(a)) + "]"  # as TF prints a shape
+
+
 def _sparse_xent_np(k, logits, labels):
+    if np.shape(labels) != np.shape(logits)[:-1]:
+        raise errors.InvalidArgumentError(
+            None, k.op, "logits and labels must have the same first dimension, got logits "
+                        f"shape {_dims(logits)} and labels shape {_dims(labels)}")
     c = logits.shape[-1]
     _check_labels(np.asarray(labels), c)
     with np.errstate(all="ignore"):

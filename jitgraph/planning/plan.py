@@ -118,7 +118,12 @@ def refine_shapes(ops, feeds_rank: dict) -> dict:
                                 [t.dtype for t in op.outputs])
         try:
             out = d.shape(ctx)
-        except Exception:  # shape rules may be stricter than runtime; keep build-time shapes
+        except Exception as e:  # shape rules may be stricter than runtime; keep build-time shapes
+            if isinstance(e, (ValueError, IndexError)) and any(
+                    t.shape.ndims is None and shape_of(t) is not None for t in op.inputs):
+                # Ranks known only from the feeds, and they do not fit: the rule's message
+                # (TF's), not a numpy or Numba error from inside the op.
+                raise errors.InvalidArgumentError(None, op, str(e)) from None
             out = [t.shape.as_tuple() for t in op.outputs]
         for t, s in zip(op.outputs, out):
             if t in shapes:
