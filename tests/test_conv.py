@@ -272,15 +272,16 @@ def test_kernel_paths_agree():
                 feed[dy] = rng.standard_normal((2, oh, ow, 5)).astype(np.float32)
                 outs.append(conv2d_backprop_input([2, 5, 4, c], f, dy, 1, pad,
                                                   dilations=dil))
-        # 3x3 stride 1, 32+ channels in and out: Winograd, forward and (64 channels, via the
-        # flipped filter) input gradient; odd sizes leave partial 2x2 output blocks.
+        # 3x3 stride 1, 32+ channels in and out: Winograd, forward, filter gradient and
+        # (64 channels, via the flipped filter) input gradient; odd sizes leave partial
+        # 2x2 output blocks.
         x3 = tf.placeholder(tf.float32, [None, 5, 7, 64])
         feed[x3] = rng.standard_normal((2, 5, 7, 64)).astype(np.float32)
         f3 = tf.constant(rng.standard_normal((3, 3, 64, 32)), tf.float32)
         for pad in ("SAME", "VALID"):
             y3 = tf.nn.conv2d(x3, f3, 1, pad)
             w3 = tf.constant(rng.standard_normal(y3.shape.as_list()[1:]), tf.float32)
-            outs += [y3, tf.gradients(tf.reduce_sum(y3 * w3), x3)[0]]
+            outs += [y3] + tf.gradients(tf.reduce_sum(y3 * w3), [x3, f3])
         # A 1x1 stride-1 convolution is one product over the batch, no patches.
         x = tf.placeholder(tf.float32, [None, 3, 4, 6])
         feed[x] = rng.standard_normal((2, 3, 4, 6)).astype(np.float32)

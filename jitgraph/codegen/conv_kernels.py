@@ -24,7 +24,7 @@ from numba import njit
 from jitgraph.codegen.conv_geometry import conv_out_pad
 from jitgraph.codegen.depthwise_kernels import *  # noqa: F401,F403 - K.depthwise_*
 from jitgraph.codegen.pool_kernels import *  # noqa: F401,F403 - K.pool_*
-from jitgraph.codegen.winograd_kernels import wino_conv3x3
+from jitgraph.codegen.winograd_kernels import wino_conv3x3, wino_filter_grad3x3
 
 _CONV_OPTS = dict(cache=True, nogil=True, error_model="numpy",
                   fastmath={"reassoc", "contract", "arcp", "nsz", "afn"})
@@ -41,11 +41,12 @@ CONV_FILTER_TILE_ELEMS = 1 << 18
 # c = 128 (28.7 vs 29.8 ms), tied at 64, and lost below (18.3 vs 16.3 ms at c = 32: a
 # narrow product runs BLAS below its best).
 CONV_FLIP_MIN_DEPTH = 64
-# 3x3 stride-1 correlations at least this deep in and out go to Winograd F(2x2, 3x3)
-# (winograd_kernels.py). CPU time on the VGG benchmark's layers: 64->64 at 32x32 20.0 ms
-# vs 30.7 by patches, 64->128 at 16x16 11.0 vs 14.1, 128->128 17.0 vs 29.6 (TF 1.x with
-# oneDNN: 22.0, 11.8, 22.2). Shallow inputs (3 channels) keep the patch product: its 16
-# products over so few channels are too thin for BLAS.
+# 3x3 stride-1 correlations at least this deep in and out go to Winograd F(2x2, 3x3), and
+# their filter gradients to F(3x3, 2x2) (winograd_kernels.py). CPU time on the VGG
+# benchmark's layers, forward: 64->64 at 32x32 20.0 ms vs 30.7 by patches, 64->128 at
+# 16x16 11.0 vs 14.1, 128->128 17.0 vs 29.6 (TF 1.x with oneDNN: 22.0, 11.8, 22.2); filter
+# gradient: 28.6 vs 39.8, 12.6 vs 17.6, 23.9 vs 32.9 (TF 28.5, 14.5, 23.6). Shallow inputs
+# (3 channels) keep the patch product: 16 products over so few channels are too thin.
 CONV_WINOGRAD_MIN_DEPTH = 32
 
 
@@ -223,6 +224,9 @@ def conv2d_bprop_filter(x, sizes, dy, sh, sw, dh, dw, same):
     dwm = np.zeros((k, o), dy.dtype)
     if m == 0 or k == 0 or o == 0:
         return dwm.reshape((kh, kw, c, o))
+    if kh == 3 and kw == 3 and sh == 1 and sw == 1 and dh == 1 and dw == 1 \
+            and c >= CONV_WINOGRAD_MIN_DEPTH and o >= CONV_WINOGRAD_MIN_DEPTH:
+        return wino_filter_grad3x3(x, np.ascontiguousarray(dy), ph, pw)
     dyf = np.ascontiguousarray(dy).reshape((m, o))
     t = conv_tile_rows(m, k, CONV_FILTER_TILE_ELEMS)
     cols = np.empty((t, k), x.dtype)

@@ -134,3 +134,94 @@ def wino_conv3x3(x, f, oh, ow, ph, pw):
             np.dot(v[xi, :t1 - t0], u[xi], mm[xi, :t1 - t0])
         wino_output(mm, out, t0, t1, th, tw, oh, ow)
     return out
+
+
+# -- the filter gradient: Winograd F(3x3, 2x2) ------------------------------------------------
+# dW[di, dj] sums, over 2x2 blocks of dy, the correlation of each block with the 4x4 input
+# tile under it: a 3x3 output from a 2x2 "filter", F(3, 2), whose input transform is the
+# forward's B^T with its last row negated (-d1 + d3). So `wino_input` builds both, and the
+# sign goes on the dy side: D = s_i s_j (G2 dy G2^T), s = (1, 1, 1, -1). The 16 products
+# V[xi]^T . D[xi] sum over tiles; dW = A3^T M A3 once at the end.
+_G2 = ((1.0, 0.0), (0.5, 0.5), (0.5, -0.5), (0.0, 1.0))
+_SIGN = (1.0, 1.0, 1.0, -1.0)
+
+
+@njit(**_WINO_OPTS)
+def wino_dy(dy, dd, t0, t1, th, tw):
+    """D[:, k, :] for tiles t0..t1: the 2x2 block of dy at (2*ti, 2*tj), zeros past its
+    edge, transformed (one pass per entry, so each loop vectorizes over channels)."""
+    n, oh, ow, o = dy.shape
+    e = np.empty((4, o), dy.dtype)
+    for k in range(t1 - t0):
+        t = t0 + k
+        b = t // (th * tw)
+        ti = (t // tw) % th
+        tj = t % tw
+        for a in range(2):
+            for f in range(2):
+                y, xx = 2 * ti + a, 2 * tj + f
+                if y < oh and xx < ow:
+                    for q in range(o):
+                        e[a * 2 + f, q] = dy[b, y, xx, q]
+                else:
+                    for q in range(o):
+                        e[a * 2 + f, q] = 0
+        for xi in range(16):
+            i = xi // 4
+            j = xi % 4
+            s = _SIGN[i] * _SIGN[j]
+            c00 = s * _G2[i][0] * _G2[j][0]
+            c01 = s * _G2[i][0] * _G2[j][1]
+            c10 = s * _G2[i][1] * _G2[j][0]
+            c11 = s * _G2[i][1] * _G2[j][1]
+            for q in range(o):
+                dd[xi, k, q] = c00 * e[0, q] + c01 * e[1, q] + c10 * e[2, q] + c11 * e[3, q]
+
+
+@njit(**_WINO_OPTS)
+def wino_filter_grad3x3(x, dy, ph, pw):
+    """[3, 3, c, o]: the gradient of a 3x3 stride-1 convolution of x [n, h, w, c] whose
+    output gradient is dy [n, oh, ow, o] (window top-left at (i - ph, j - pw))."""
+    n, h, w, c = x.shape
+    oh, ow, o = dy.shape[1], dy.shape[2], dy.shape[3]
+    th, tw = (oh + 1) // 2, (ow + 1) // 2
+    tiles = n * th * tw
+    blk = max(1, min(tiles, WINO_TILE_ELEMS // (16 * max(c, o))))
+    v = np.empty((16, blk, c), x.dtype)
+    dd = np.empty((16, blk, o), x.dtype)
+    mm = np.zeros((16, c, o), x.dtype)
+    part = np.empty((c, o), x.dtype)
+    for t0 in range(0, tiles, blk):
+        t1 = min(t0 + blk, tiles)
+        wino_input(x, v, t0, t1, th, tw, ph, pw)
+        wino_dy(dy, dd, t0, t1, th, tw)
+        for xi in range(16):
+            np.dot(v[xi, :t1 - t0].T, dd[xi, :t1 - t0], part)
+            mm[xi] += part
+    dw = np.empty((3, 3, c, o), x.dtype)
+    for p in range(c):
+        for q in range(o):
+            for j in range(4):  # r = A3^T M: rows m0+m1+m2, m1-m2, m1+m2+m3
+                m0, m1 = mm[j, p, q], mm[4 + j, p, q]
+                m2, m3 = mm[8 + j, p, q], mm[12 + j, p, q]
+                part_r0 = m0 + m1 + m2
+                part_r1 = m1 - m2
+                part_r2 = m1 + m2 + m3
+                if j == 0:
+                    r00, r10, r20 = part_r0, part_r1, part_r2
+                elif j == 1:
+                    r01, r11, r21 = part_r0, part_r1, part_r2
+                elif j == 2:
+                    r02, r12, r22 = part_r0, part_r1, part_r2
+                else:
+                    r03, r13, r23 = part_r0, part_r1, part_r2
+            dw[0, 0, p, q] = r00 + r01 + r02
+            dw[0, 1, p, q] = r01 - r02
+            dw[0, 2, p, q] = r01 + r02 + r03
+            dw[1, 0, p, q] = r10 + r11 + r12
+            dw[1, 1, p, q] = r11 - r12
+            dw[1, 2, p, q] = r11 + r12 + r13
+            dw[2, 0, p, q] = r20 + r21 + r22
+            dw[2, 1, p, q] = r21 - r22
+            dw[2, 2, p, q] = r21 + r22 + r23
+    return dw
