@@ -83,6 +83,11 @@ math = _types.SimpleNamespace(**{n: globals()[n] for n in _MATH_NAMES if n in gl
                               log_softmax=nn.log_softmax, top_k=nn.top_k,
                               in_top_k=nn.in_top_k)
 app = _types.SimpleNamespace(run=_app.run, flags=flags)
+# `tf.sparse.*` (TF 1.13+ spelling) names the sparse functions of the top level.
+sparse = _types.SimpleNamespace(SparseTensor=SparseTensor, placeholder=sparse_placeholder,
+                                to_dense=sparse_tensor_to_dense, add=sparse_add,
+                                matmul=sparse_tensor_dense_matmul,
+                                sparse_dense_matmul=sparse_tensor_dense_matmul)
 arg_max, arg_min = argmax, argmin
 contrib = _types.SimpleNamespace(lookup=lookup, layers=_types.SimpleNamespace(
     l1_regularizer=_regularizers.l1_regularizer, l2_regularizer=_regularizers.l2_regularizer,

@@ -197,7 +197,7 @@ def test_sparse_tensors_feed_and_fetch_as_tf():
     np.testing.assert_array_equal(got.values, [3.0, -2.0])
     np.testing.assert_array_equal(got.dense_shape, [2, 3])
     # A plain (indices, values, dense_shape) tuple feeds it too; dense_shape defaults.
-    dense = sess.run(tf.sparse_tensor_to_dense(sp), {sp: ([[1, 1]], [4.0], [2, 3])})
+    dense = sess.run(tf.sparse.to_dense(sp), {sp: ([[1, 1]], [4.0], [2, 3])})
     np.testing.assert_array_equal(dense, [[0, 0, 0], [0, 4, 0]])
     assert tf.sparse_tensor_to_dense(sp).shape.ndims == 2
     with pytest.raises(TypeError, match="SparseTensorValue"):
