@@ -407,3 +407,18 @@ def test_gradients_match_tensorflow_reference():
     got = [out[0][0], out[1][0], out[1][1], out[2][0], out[3][0]]
     for gv, rv in zip(got, ref):
         np.testing.assert_allclose(gv, np.asarray(rv, np.float32), rtol=1e-5, atol=1e-6)
+
+
+def test_zeros_ones_fill_take_shape_lists_holding_tensors(engine):
+    # TF packs such a list, and keeps its constant entries as the static shape.
+    from helpers import run_on
+    x = tf.placeholder(tf.float32, [None, 3])
+    z = tf.zeros([tf.shape(x)[0], 128])
+    o = tf.ones([tf.shape(x)[0], 2], tf.int32)
+    f = tf.fill([2, tf.shape(x)[1]], 1.5)
+    assert (z.shape.as_list(), o.shape.as_list(), f.shape.as_list()) == (
+        [None, 128], [None, 2], [2, None])
+    zv, ov, fv = run_on(engine, (z, o, f), {x: np.ones((5, 3), np.float32)})
+    assert zv.shape == (5, 128) and not zv.any()
+    np.testing.assert_array_equal(ov, np.ones((5, 2), np.int32))
+    np.testing.assert_array_equal(fv, np.full((2, 3), 1.5, np.float32))

@@ -6,7 +6,8 @@ import numpy as np
 
 from jitgraph.framework import dtypes, errors
 from jitgraph.framework.graph import get_default_graph
-from jitgraph.ops.constant import constant, constant_value, convert_n, convert_to_tensor
+from jitgraph.ops.constant import (_contains_tensor, constant, constant_value, convert_n,
+                                   convert_to_tensor)
 from jitgraph.ops.registry import make_op, make_tensor, register, same_shape
 
 # -- identity ---------------------------------------------------------------------------
@@ -268,7 +269,10 @@ register("Fill", shape=_fill_shape,
 def fill(dims, value, name=None):
     v = convert_to_tensor(value)
     d = convert_to_tensor(dims, dtype=dtypes.int32) if not hasattr(dims, "op") else dims
-    return make_tensor("Fill", [d, v], v.dtype, name=name or "Fill")
+    out = make_tensor("Fill", [d, v], v.dtype, name=name or "Fill")
+    if out.shape.ndims is not None and not out.shape.is_fully_defined():
+        out.set_shape(constant_value_as_shape(d))  # as reshape: keep the constant entries
+    return out
 
 
 def _shape_arg(shape):
@@ -276,6 +280,9 @@ def _shape_arg(shape):
         return shape
     if hasattr(shape, "as_list"):
         shape = shape.as_list()
+    if isinstance(shape, (list, tuple)) and any(_contains_tensor(d) for d in shape):
+        # `tf.zeros([tf.shape(x)[0], 128])`: TF packs a list holding tensors
+        return convert_to_tensor(list(shape), dtype=dtypes.int32)
     return convert_to_tensor(np.asarray(shape, dtype=np.int32).reshape(-1)
                              if not isinstance(shape, (int, np.integer)) else [shape],
                              dtype=dtypes.int32)
