@@ -6,6 +6,7 @@ import _cnn
 NAME = "vgg_block"
 DESCRIPTION = "VGG conv3x3x64 x2-pool-conv3x3x128 x2-pool-dense10, Adam; 32x32x3, batch 32"
 UNIT = "step"
+LONG = True  # four convolutions to compile: left out of --quick unless named
 
 
 def setup(tf, quick):

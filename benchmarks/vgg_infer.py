@@ -4,6 +4,7 @@ import _cnn
 NAME = "vgg_infer"
 DESCRIPTION = "vgg_block's network forward pass only (sess.run(logits)); batch 32 fed"
 UNIT = "run"
+LONG = True  # four convolutions to compile: left out of --quick unless named
 
 
 def setup(tf, quick):
