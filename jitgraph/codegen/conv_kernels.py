@@ -9,7 +9,9 @@ cache (`CONV_TILE_ELEMS`), and each tile's product is written by BLAS straight i
 rows of the output (`np.dot(a, b, out)`), so no result is copied or added.
 On the CNN benchmark's 5x5x32->64 layer (AMD EPYC, one core) the whole-batch patch matrix
 (40 MB of fresh pages) took longer to build than its product; per tile the patches cost
-~1-2 ms of a 16 ms convolution, the rest is BLAS at ~80-90 GFLOP/s.
+~1-2 ms of a 16 ms convolution, the rest is BLAS at ~80-90 GFLOP/s (TF's oneDNN reaches
+~110). 3x3 stride-1 layers of 32+ channels skip the patches: Winograd (winograd_kernels.py)
+does 2.25x fewer multiply-adds.
 
 Sizes, padding and dilation are resolved here at run time (a signature holds ranks, not
 sizes), with TF's rule: SAME gives out = ceil(in / stride) and pads pad_total // 2 before
