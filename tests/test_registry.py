@@ -122,3 +122,17 @@ def test_ops_the_sweep_found_run_only_on_one_engine_agree_on_both():
     out = run_both(fetches, {x: data, ids: np.array([0, 0, 1, 2], np.int32)}, rtol=1e-5)
     np.testing.assert_array_equal(out["flags"][1][1], [True, False, False])
     np.testing.assert_allclose(out["segments"][0][0], [1.0, 3.0, 3.0])
+
+
+def test_host_ops_only_the_slow_tests_ran(engine):
+    # Einsum's host form (a repeated index) and TensorArray.close, on either engine.
+    from helpers import run_on
+    x = tf.placeholder(tf.float32, [3, 3])
+    diag = tf.einsum("ii->i", x)
+    ta = tf.TensorArray(tf.float32, size=2).write(0, tf.reduce_sum(x)).write(1, 1.0)
+    stacked = ta.stack()
+    close = ta.close()
+    m = np.arange(9, dtype=np.float32).reshape(3, 3)
+    d, s, _ = run_on(engine, (diag, stacked, close), {x: m})
+    np.testing.assert_array_equal(d, [0.0, 4.0, 8.0])
+    np.testing.assert_array_equal(s, [36.0, 1.0])
