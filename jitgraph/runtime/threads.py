@@ -29,7 +29,6 @@ os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "4")
 
 _USER_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS")
 _MATMULS = ("MatMul", "BatchMatMul", "BatchMatMulV2")
-_CONVS = ("Conv2D", "Conv2DBackpropInput", "Conv2DBackpropFilter")
 
 
 def cpu_count() -> int:
@@ -147,13 +146,16 @@ def _free_cores(budget: int) -> int:
 
 
 def plan_product_flops(plan, feed_values) -> float:
-    """FLOPs of the plan's largest matmul or convolution, from its static shapes; a symbolic
+    """FLOPs of the plan's largest matmul product, from its static shapes; a symbolic
     dimension takes its size in the fed values, any other unknown one the largest fed batch."""
     sizes = _fed_sizes(plan, feed_values)
     guess = max((v.shape[0] for v in feed_values if getattr(v, "ndim", 0)), default=1)
     best = 0.0
     for op in plan.ops:
-        if op.type in _MATMULS or op.type in _CONVS:
+        # Convolutions are not counted: their kernels issue one product per cache-sized
+        # tile of patches (1-30 MFLOP, Winograd ~2), and splitting those over two threads
+        # made the VGG step 2.1x slower (447 vs 211 ms, codegen/conv_kernels.py).
+        if op.type in _MATMULS:
             try:
                 best = max(best, _op_flops(op, lambda t: _dims(t, plan.shapes, sizes, guess)))
             except (TypeError, ValueError, KeyError, IndexError):
@@ -184,15 +186,7 @@ def _prod(dims) -> float:
 
 
 def _op_flops(op, dims) -> float:
-    if op.type in _MATMULS:
-        a = dims(op.inputs[0])
-        adj = op.get_attr("transpose_a" if op.type == "MatMul" else "adj_x")
-        k = a[-2] if adj else a[-1]
-        return 2.0 * _prod(dims(op.outputs[0])) * k
-    if op.type == "Conv2D":
-        f, y = dims(op.inputs[1]), dims(op.outputs[0])
-    elif op.type == "Conv2DBackpropInput":
-        f, y = dims(op.inputs[1]), dims(op.inputs[2])
-    else:
-        f, y = dims(op.outputs[0]), dims(op.inputs[2])
-    return 2.0 * _prod(y) * _prod(f[:3])
+    a = dims(op.inputs[0])
+    adj = op.get_attr("transpose_a" if op.type == "MatMul" else "adj_x")
+    k = a[-2] if adj else a[-1]
+    return 2.0 * _prod(dims(op.outputs[0])) * k
