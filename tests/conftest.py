@@ -26,6 +26,13 @@ def engine(request):
     return request.param
 
 
+@pytest.fixture(params=[pytest.param("jit", marks=pytest.mark.slow), "interp"])
+def heavy_engine(request):
+    """`engine` for a test whose JIT run compiles for long (convolution kernels in two
+    dtypes, a whole CNN): the JIT run goes to the slow step, which CI runs as well."""
+    return request.param
+
+
 @pytest.fixture
 def folding():
     """Plans in this test fold constants, as users' plans do."""

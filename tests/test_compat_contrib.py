@@ -57,7 +57,7 @@ def _cnn():
     return layers.optimize_loss(loss, gs, 0.1, "SGD"), gs
 
 
-def test_contrib_cnn_trains_like_tf(engine):
+def test_contrib_cnn_trains_like_tf(heavy_engine):
     step, gs = _cnn()
     names = sorted(v.op.name for v in tf.contrib.framework.get_model_variables())
     assert names == ["BatchNorm/beta", "BatchNorm/moving_mean", "BatchNorm/moving_variance",
@@ -65,7 +65,7 @@ def test_contrib_cnn_trains_like_tf(engine):
                      "fully_connected/weights"]
     assert [v.op.name for v in tf.contrib.framework.get_variables("Conv", "weights")] == [
         "Conv/weights"]
-    sess = session(jit=engine)
+    sess = session(jit=heavy_engine)
     sess.run(tf.global_variables_initializer())
     losses = [float(sess.run(step)) for _ in range(3)]
     np.testing.assert_allclose(losses, TF_LOSSES, rtol=2e-5)

@@ -112,7 +112,7 @@ def _weights(shape, seed):
     return tf.constant(np.random.default_rng(seed).standard_normal(shape))
 
 
-def test_conv_gradients(engine):
+def test_conv_gradients(heavy_engine):
     rng = np.random.default_rng(2)
 
     def build(x, w):
@@ -121,7 +121,7 @@ def test_conv_gradients(engine):
         return (tf.reduce_sum(same * _weights([1, 3, 2, 3], 3))
                 + tf.reduce_sum(valid * _weights([1, 3, 3, 3], 4)))
     check_gradients(build, {"x": rng.standard_normal((1, 5, 4, 2)),
-                            "w": rng.standard_normal((3, 2, 2, 3))}, engine=engine)
+                            "w": rng.standard_normal((3, 2, 2, 3))}, engine=heavy_engine)
 
 
 def test_backprop_ops_gradients(engine):
@@ -139,7 +139,7 @@ def test_backprop_ops_gradients(engine):
                             "x": rng.standard_normal((1, 5, 4, 2))}, engine=engine)
 
 
-def test_pool_gradients(engine):
+def test_pool_gradients(heavy_engine):
     rng = np.random.default_rng(5)
     # Distinct values keep the max unique, so finite differences see one winner per window.
     xv = rng.permutation(50).reshape(1, 5, 5, 2) / 7.0
@@ -153,7 +153,7 @@ def test_pool_gradients(engine):
                 + tf.reduce_sum(mv * _weights([1, 4, 4, 2], 7))
                 + tf.reduce_sum(ap * _weights([1, 3, 3, 2], 8))
                 + tf.reduce_sum(av * _weights([1, 4, 3, 2], 9)))
-    check_gradients(build, {"x": xv}, eps=1e-4, engine=engine)
+    check_gradients(build, {"x": xv}, eps=1e-4, engine=heavy_engine)
 
 
 def test_integer_max_pool_runs_as_host_op():

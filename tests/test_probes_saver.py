@@ -153,6 +153,7 @@ def test_crash_before_each_rename_and_fsync_keeps_a_whole_checkpoint(tmp_path):
     _check_trials(results)
 
 
+@pytest.mark.slow  # the crash-before-each-rename probe covers the same states
 def test_kill9_at_random_moments_keeps_a_whole_checkpoint(tmp_path):
     rng = np.random.default_rng(15)
     trials = []

@@ -254,6 +254,7 @@ def _get(url, timeout=5):
         return r.read()
 
 
+@pytest.mark.slow  # starts a TensorBoard server: seconds of start-up
 def test_tensorboard_server_shows_graph_and_scalars(tmp_path):
     logdir = tmp_path / "run1"
     x = tf.placeholder(tf.float32, [], name="x")
