@@ -90,8 +90,9 @@ def _whole_suite(config) -> bool:
     """A run of the whole default suite (README's command): no paths, -k or -m of its own."""
     args = config.invocation_params.args
     named = [a for a in args if not a.startswith("-") and os.path.exists(a.split("::")[0])]
+    last_failed = getattr(config.option, "lf", False)  # absent without the cache plugin
     return (not named and not config.option.keyword
-            and config.option.markexpr in ("", "not slow") and not config.option.lf)
+            and config.option.markexpr in ("", "not slow") and not last_failed)
 
 
 def _sweep(ran) -> list[str]:

@@ -255,6 +255,7 @@ def test_tiny_cnn_trains_on_jit():
     assert losses[-1] < 0.8 * losses[0], losses
 
 
+@pytest.mark.slow  # every kernel path compiled in two dtypes; the default run keeps the common ones
 def test_kernel_paths_agree():
     """Conv2DBackpropInput at stride 1 runs as a correlation with the flipped filter when
     the input is deep (64 channels here) and as product + col2im otherwise; both against

@@ -69,6 +69,7 @@ def test_every_case_matches_tensorflow_on_the_interpreter():
     _check_against_tf(sess.run(fetches, feed))
 
 
+@pytest.mark.slow  # five conv variants compiled; the interpreter checks them in the default run
 def test_kernel_paths_match_tensorflow_on_both_engines():
     g, fetches, feed, init = _build_all(JIT_CASES, JIT_LAYERS)
     _check_against_tf(run_both(fetches, feed, graph=g, init=init, rtol=1e-4, atol=1e-5))

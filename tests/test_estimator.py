@@ -83,6 +83,7 @@ def test_custom_model_fn_train_evaluate_predict(interp, tmp_path):
     assert [len(b["y"]) for b in batches] == [16, 16, 8]
 
 
+@pytest.mark.slow  # a whole estimator compiled; its ops are covered on the JIT elsewhere
 def test_estimator_on_the_jit(tmp_path):
     """The same run with every graph compiled gives the same numbers."""
     _check_custom_model_fn(tmp_path)

@@ -110,6 +110,7 @@ def test_keras_optimizers_and_losses_match_tf(key):
         np.testing.assert_allclose(np.ravel(got), want, rtol=1e-4, atol=1e-6)
 
 
+@pytest.mark.slow  # a whole Keras model compiled; its ops are covered on the JIT elsewhere
 def test_keras_model_in_a_tf1_training_loop():
     """Learning phase fed True, model.updates (BatchNormalization) run by the user's
     train op; the model's ops and variables named under its scope, as TF names them.

@@ -178,7 +178,7 @@ def test_errors():
         tf.losses.mean_squared_error(x, tf.zeros([4, 2]))
 
 
-def test_loss_gradients(engine):
+def test_loss_gradients(heavy_engine):
     d = loss_inputs()
     w_col = d["weights_col"].astype(np.float64)
     w_vec = d["weights_vec"].astype(np.float64)
@@ -204,4 +204,4 @@ def test_loss_gradients(engine):
     rs = np.random.RandomState(2)
     pred = d["reg_labels"] + rs.uniform(0.2, 0.8, (4, 3)) * np.sign(rs.randn(4, 3))
     logits = d["logits43"].astype(np.float64)
-    check_gradients(build, {"pred": pred, "logits": logits}, atol=3e-3, engine=engine)
+    check_gradients(build, {"pred": pred, "logits": logits}, atol=3e-3, engine=heavy_engine)

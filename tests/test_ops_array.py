@@ -121,12 +121,14 @@ def test_getitem_random_keys_match_numpy(key):
     np.testing.assert_array_equal(got, expect)
 
 
-def test_getitem_and_slice_gradients(engine):
+def test_getitem_and_slice_gradients(heavy_engine):
     x = RNG.randn(4, 5).astype(np.float64)
-    check_gradients(lambda x: x[1:3, ::-2] * 2.0 + x[-1, None, 1:4] ** 2, {"x": x}, engine=engine)
-    check_gradients(lambda x: tf.slice(x, [1, 1], [2, -1]) ** 2 + x[2, 3], {"x": x}, engine=engine)
+    check_gradients(lambda x: x[1:3, ::-2] * 2.0 + x[-1, None, 1:4] ** 2, {"x": x},
+                    engine=heavy_engine)
+    check_gradients(lambda x: tf.slice(x, [1, 1], [2, -1]) ** 2 + x[2, 3], {"x": x},
+                    engine=heavy_engine)
     check_gradients(lambda x: tf.strided_slice(x, [3, 0], [0, 5], [-1, 2]) * x[1:, 0:1],
-                    {"x": x}, engine=engine)
+                    {"x": x}, engine=heavy_engine)
 
 
 # -- transpose / concat / split -------------------------------------------------------------
@@ -225,7 +227,7 @@ def test_pad_errors():
         tf.pad(x, [[1, 0], [0, 0]], mode="WRAP")
 
 
-def test_tile_pad_reverse_cumsum_gradients(engine):
+def test_tile_pad_reverse_cumsum_gradients(heavy_engine):
     def build(x, lo):
         y = tf.tile(x, [2, 1]) * tf.pad(x, [[1, 2], [0, 0]], mode="REFLECT")[:6]
         z = tf.pad(x, [[2, 2], [1, 3]], mode="SYMMETRIC") ** 2
@@ -234,7 +236,8 @@ def test_tile_pad_reverse_cumsum_gradients(engine):
         u = tf.clip_by_value(x, lo, 0.5) * tf.broadcast_to(lo, [3, 4])
         return [tf.reduce_sum(t) for t in (y, z, w, v, u)]
     x = np.array([[0.1, -1.2, 0.7, 2.0], [1.1, 0.3, -0.4, 0.9], [-0.8, 0.6, 1.5, -2.1]])
-    check_gradients(lambda x, lo: tf.add_n(build(x, lo)), {"x": x, "lo": [[-0.3]]}, engine=engine)
+    check_gradients(lambda x, lo: tf.add_n(build(x, lo)), {"x": x, "lo": [[-0.3]]},
+                    engine=heavy_engine)
 
 
 # -- gather / one_hot / argmax / range / where / boolean_mask ----------------------------------
@@ -300,7 +303,7 @@ def test_gather_out_of_range_names_position_in_nd_indices(engine):
                                     idx: np.array([[0, 1], [-1, 2]], np.int32)})
 
 
-def test_gradients_with_unknown_dims_match_known_dims(engine):
+def test_gradients_with_unknown_dims_match_known_dims(heavy_engine):
     """The gradient builders' dynamic-shape paths (Shape ops, computed sizes) agree with
     the static ones, which check_gradients verifies numerically."""
     xv = RNG.randn(3, 4).astype(np.float32)
@@ -314,7 +317,7 @@ def test_gradients_with_unknown_dims_match_known_dims(engine):
         loss = tf.add_n([tf.reduce_sum(t * t) for t in terms])
         grads.append(tf.gradients(loss, [x, y]))
     known = session(jit=False).run(grads[0], feeds)
-    dynamic = run_on(engine, grads[1], feeds)
+    dynamic = run_on(heavy_engine, grads[1], feeds)
     for a, b in zip(known, dynamic):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5)
 
@@ -341,7 +344,7 @@ def test_one_hot_out_of_range_and_where_boolean_mask():
     np.testing.assert_array_equal(out["bm_axis"], X2[:, [0, 2, 3]])
 
 
-def test_gather_boolean_mask_gradients(engine):
+def test_gather_boolean_mask_gradients(heavy_engine):
     idx = np.array([[0, 2], [2, 4]], np.int32)
 
     def build(p, q):
@@ -349,11 +352,11 @@ def test_gather_boolean_mask_gradients(engine):
         b = tf.gather(q, [2, 0, 2], axis=1) ** 2
         c = tf.boolean_mask(q, [[True, False, True], [False, True, True]]) * 3.0
         return tf.reduce_sum(a) + tf.reduce_sum(b) + tf.reduce_sum(c)
-    check_gradients(build, {"p": RNG.randn(5, 3), "q": RNG.randn(2, 3)}, engine=engine)
+    check_gradients(build, {"p": RNG.randn(5, 3), "q": RNG.randn(2, 3)}, engine=heavy_engine)
 
 
 # -- tensordot --------------------------------------------------------------------------------
-def test_tensordot_values_and_gradients(engine):
+def test_tensordot_values_and_gradients(heavy_engine):
     a = tf.placeholder(tf.float32, [None, 3, 4])
     b = tf.constant(RNG.randn(4, 3, 2).astype(np.float32))
     t1 = tf.tensordot(a, b, [[1, 2], [1, 0]])
@@ -362,14 +365,14 @@ def test_tensordot_values_and_gradients(engine):
     assert t1.shape.ndims == 2 and t2.shape.ndims == 3
     assert t0.shape.as_list() == [3, 4, 4]
     av = RNG.randn(2, 3, 4).astype(np.float32)
-    out = run_on(engine, [t1, t2, t0], {a: av})
+    out = run_on(heavy_engine, [t1, t2, t0], {a: av})
     bv = tf.Session().run(b)
     np.testing.assert_allclose(out[0], np.tensordot(av, bv, [[1, 2], [1, 0]]), rtol=1e-4,
                                atol=1e-5)
     np.testing.assert_allclose(out[1], np.tensordot(av, bv[:, :, 0], 1), rtol=1e-4, atol=1e-5)
     np.testing.assert_allclose(out[2], np.tensordot(X2, X2[0], 0), rtol=1e-5)
     check_gradients(lambda x, y: tf.tensordot(x, y, [[0, 2], [1, 0]]),
-                    {"x": RNG.randn(2, 3, 2), "y": RNG.randn(2, 2, 3)}, engine=engine)
+                    {"x": RNG.randn(2, 3, 2), "y": RNG.randn(2, 2, 3)}, engine=heavy_engine)
     with pytest.raises(ValueError, match="Dimensions must be equal"):
         tf.tensordot(a, b, [[1], [0]])
 

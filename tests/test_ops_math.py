@@ -156,15 +156,16 @@ def test_binary_gradients_with_broadcasting(engine):
                     {"x": X.astype(np.float64), "r": Y[0].astype(np.float64) + 2.5}, engine=engine)
 
 
-def test_reduction_and_matmul_gradients(engine):
+def test_reduction_and_matmul_gradients(heavy_engine):
     data = RNG.uniform(0.5, 1.5, (3, 4))
     check_gradients(lambda x: tf.reduce_sum(x, axis=1) * tf.reduce_mean(x, axis=1)
                     + tf.reduce_sum(tf.reduce_max(x, axis=0, keepdims=True))
-                    + tf.reduce_prod(x, axis=1) + tf.reduce_min(x), {"x": data}, engine=engine)
+                    + tf.reduce_prod(x, axis=1) + tf.reduce_min(x), {"x": data},
+                    engine=heavy_engine)
     check_gradients(lambda a, b: tf.matmul(a, b) + tf.matmul(a, b, transpose_a=False),
-                    {"a": RNG.randn(2, 3), "b": RNG.randn(3, 4)}, engine=engine)
+                    {"a": RNG.randn(2, 3), "b": RNG.randn(3, 4)}, engine=heavy_engine)
     check_gradients(lambda a, b: tf.matmul(a, b, transpose_a=True, transpose_b=True),
-                    {"a": RNG.randn(3, 2), "b": RNG.randn(4, 3)}, engine=engine)
+                    {"a": RNG.randn(3, 2), "b": RNG.randn(4, 3)}, engine=heavy_engine)
 
 
 def test_reshape_and_shape_ops(engine):
