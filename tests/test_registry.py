@@ -136,3 +136,22 @@ def test_host_ops_only_the_slow_tests_ran(engine):
     d, s, _ = run_on(engine, (diag, stacked, close), {x: m})
     np.testing.assert_array_equal(d, [0.0, 4.0, 8.0])
     np.testing.assert_array_equal(s, [36.0, 1.0])
+
+
+def test_ops_whose_heavy_checks_are_slow_agree_on_both_engines():
+    # The slow step checks depthwise convolution and strided-slice gradients against
+    # finite differences on the JIT; here, one small graph keeps them compiled by default.
+    from helpers import run_both
+    x = tf.placeholder(tf.float32, [None, 5, 4, 2])
+    w = tf.placeholder(tf.float32, [3, 3, 2, 2])
+    y = tf.nn.depthwise_conv2d(x, w, [1, 1, 1, 1], "SAME")
+    loss = tf.reduce_sum(y * y) + tf.reduce_sum(x[:, 1:4, ::-2] ** 2)
+    rng = np.random.default_rng(3)
+    feed = {x: rng.standard_normal((2, 5, 4, 2)).astype(np.float32),
+            w: rng.standard_normal((3, 3, 2, 2)).astype(np.float32)}
+    ops = {op.type for op in tf.get_default_graph().get_operations()}
+    grads = tf.gradients(loss, [x, w])
+    new = {op.type for op in tf.get_default_graph().get_operations()} - ops
+    assert {"DepthwiseConv2dNativeBackpropInput", "DepthwiseConv2dNativeBackpropFilter",
+            "StridedSliceGrad"} <= new
+    run_both([y, grads], feed, rtol=1e-4, atol=1e-4)
