@@ -5,6 +5,7 @@ import _cnn
 NAME = "cnn_step"
 DESCRIPTION = "CNN conv5x5x32-pool-conv5x5x64-pool-dense256-dense10, Adam; batch 64 fed"
 UNIT = "step"
+LONG = True  # a conv train step compiles for seconds: --quick keeps cnn_infer for convolutions
 
 
 def setup(tf, quick):

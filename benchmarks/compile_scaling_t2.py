@@ -9,5 +9,6 @@ from _rnn import make_workload
 NAME = "compile_scaling_t2"
 DESCRIPTION = "unrolled tanh RNN, T=2 (hidden 32, batch 16), Adam; first run = compile"
 UNIT = "step"
+LONG = True  # a compile of seconds is its point: left out of --quick unless named
 
 setup, setup_jax = make_workload(2)
