@@ -28,11 +28,10 @@ def ran(stages, jit: bool) -> None:
 
 
 def dump(path: str) -> None:
-    """Writes what this process recorded (merged with what `path` holds already)."""
+    """Writes what this process recorded (each process to a path of its own)."""
     if RAN is None:
         return
-    old = load([path]) if os.path.exists(path) else {"jit": set(), "interp": set()}
-    data = {k: sorted(RAN[k] | old[k]) for k in RAN}
+    data = {k: sorted(v) for k, v in RAN.items()}
     tmp = f"{path}.{os.getpid()}.tmp"
     with open(tmp, "w") as f:
         json.dump(data, f)
